@@ -1,0 +1,217 @@
+"""The corpus: all document versions from the corpus folders, with lookups by law, version and article."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .config import DATA_DIR, default_corpus_dirs
+from .errors import CorpusError, KBError
+from .parse import parse_file
+from .refs import extract_refs, resolve_refs
+from .schema import Article, DocMeta, Document
+
+SKIP_FILES = {"README.md", "MISSING.md"}
+
+
+@dataclass
+class DocCheck:
+    """What `kb corpus check` reports for one document."""
+    key: str
+    found: int
+    expected: int | None
+    gaps: list[int] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.gaps or self.duplicates or self.problems) and \
+            (self.expected is None or self.expected == self.found)
+
+
+class Corpus:
+    """All documents; articles addressable by id and by (law, label, version)."""
+
+    def __init__(self, documents: list[Document], manifests: dict[str, dict] | None = None,
+                 errors: list[str] | None = None):
+        self.documents: dict[str, Document] = {}
+        self.errors: list[str] = list(errors or [])
+        for doc in documents:
+            if doc.meta.key in self.documents:
+                self.errors.append(f"重复的文档版本 {doc.meta.key}：{doc.meta.path} 未使用，"
+                                   f"已使用 {self.documents[doc.meta.key].meta.path}")
+                continue
+            self.documents[doc.meta.key] = doc
+        self.manifests = manifests or {}
+        self.by_id: dict[str, Article] = {a.id: a for d in self.documents.values() for a in d.articles}
+        self.aliases = load_aliases()
+        self._names = self._build_name_table()
+        self._resolve_all_refs()
+
+    # ---- documents and versions -------------------------------------------------------
+    @property
+    def articles(self) -> list[Article]:
+        return [a for d in self.documents.values() for a in d.articles]
+
+    def versions(self, law: str) -> list[DocMeta]:
+        """All versions of a law (short title), oldest first."""
+        metas = [d.meta for d in self.documents.values() if d.meta.short_title == law]
+        return sorted(metas, key=lambda m: (m.promulgated or m.version))
+
+    def current(self, law: str) -> DocMeta | None:
+        """The version in force, else the newest."""
+        versions = self.versions(law)
+        in_force = [m for m in versions if m.in_force]
+        return (in_force or versions or [None])[-1]
+
+    def version_at(self, law: str, date: str) -> DocMeta | None:
+        """The version in force on `date` (YYYY-MM-DD): the newest whose effective date is not later."""
+        chosen = None
+        for m in self.versions(law):
+            start = m.effective or m.promulgated or m.version
+            if start and start[:10] <= date:
+                chosen = m
+        return chosen
+
+    def laws(self) -> list[str]:
+        return sorted({d.meta.short_title for d in self.documents.values()})
+
+    def article(self, law: str, label: str, version: str | None = None) -> Article | None:
+        meta = self._meta(law, version)
+        return self.by_id.get(f"{meta.short_title}@{meta.version}#{label}") if meta else None
+
+    def _meta(self, law: str, version: str | None) -> DocMeta | None:
+        short = self.resolve_law(law) or law
+        if version:
+            return next((m for m in self.versions(short) if m.version == version), None)
+        return self.current(short)
+
+    def neighbours(self, article_id: str) -> tuple[Article | None, Article | None]:
+        art = self.by_id[article_id]
+        arts = self.documents[art.doc_key].articles
+        i = arts.index(art)
+        return (arts[i - 1] if i else None), (arts[i + 1] if i + 1 < len(arts) else None)
+
+    # ---- names ------------------------------------------------------------------------
+    def _build_name_table(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for doc in self.documents.values():
+            m = doc.meta
+            for name in (m.title, m.short_title, m.title.replace("中华人民共和国", "")):
+                names.setdefault(name, m.short_title)
+            for alias in self.aliases.get(m.short_title, []):
+                names.setdefault(alias, m.short_title)
+        return names
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Every known name of a law (title, short title, alias) → short title."""
+        return dict(self._names)
+
+    def resolve_law(self, name: str) -> str | None:
+        name = name.strip().strip("《》")
+        if name in self._names:
+            return self._names[name]
+        name2 = name.replace("中华人民共和国", "")
+        return self._names.get(name2)
+
+    def _resolve_all_refs(self) -> None:
+        bare = [n for n in self._names if len(n) >= 2 and not n.startswith("中华人民共和国")]
+        for doc in self.documents.values():
+            own = doc.meta
+
+            # An amendment's "本法"/bare 第X条 point into the law it amends (刑法修正案（十一） → 刑法).
+            amended = re.match(r"^(.+?)修正案", own.short_title)
+
+            def lookup(law: str, label: str, own: DocMeta = own, amended=amended) -> str:
+                if not law and amended:
+                    law = amended.group(1)
+                if not law:
+                    key = f"{own.short_title}@{own.version}#{label}"
+                    return key if key in self.by_id else ""
+                short = self.resolve_law(law)
+                if not short:
+                    return ""
+                target = self.current(short)
+                key = f"{target.short_title}@{target.version}#{label}" if target else ""
+                return key if key in self.by_id else ""
+
+            for art in doc.articles:
+                refs = extract_refs(art.text, own.short_title, own.doc_type, names=bare)
+                art.refs = resolve_refs(refs, art.id, own.key, lookup)
+
+    # ---- checks -----------------------------------------------------------------------
+    def check(self) -> list[DocCheck]:
+        out = []
+        for doc in self.documents.values():
+            expected = self.manifests.get(doc.meta.key, {}).get("articles")
+            out.append(check_document(doc, expected))
+        return out
+
+
+def check_document(doc: Document, expected: int | None) -> DocCheck:
+    numbers = [a.number for a in doc.articles if a.sub == 0]
+    labels = [a.label for a in doc.articles]
+    seen: set[str] = set()
+    dups = sorted({lbl.split("(")[0] for lbl in labels if "(" in lbl} | {l for l in labels if l in seen or seen.add(l)})
+    gaps = sorted(set(range(1, max(numbers) + 1)) - set(numbers)) if numbers else []
+    problems = []
+    if numbers and numbers != sorted(numbers):
+        problems.append("条文编号不是递增的")
+    return DocCheck(doc.meta.key, len(doc.articles), expected, gaps, dups, problems)
+
+
+def load_aliases() -> dict[str, list[str]]:
+    path = DATA_DIR / "aliases.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: list(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def corpus_files(dirs: Iterable[Path]) -> list[Path]:
+    files = []
+    for d in dirs:
+        d = Path(d)
+        if not d.exists():
+            continue
+        if not d.is_dir():
+            raise CorpusError(f"语料目录 {d} 不是文件夹")
+        files.extend(sorted(p for p in d.glob("*.md") if p.name not in SKIP_FILES))
+    return files
+
+
+def load_corpus(dirs: Iterable[Path] | None = None, strict: bool = False) -> Corpus:
+    """Parse every document in the corpus folders. A broken user file is reported, not fatal,
+    unless `strict`; a missing reference corpus is an error."""
+    dirs = [Path(d) for d in (dirs if dirs is not None else default_corpus_dirs())]
+    if not any(Path(d).is_dir() for d in dirs):
+        raise CorpusError("找不到语料目录：" + "、".join(str(d) for d in dirs) +
+                          "。请用 --corpus DIR 或环境变量 KB_CORPUS 指定。")
+    docs, errors, manifests = [], [], {}
+    for d in dirs:
+        manifests.update(read_manifest(d))
+    for path in corpus_files(dirs):
+        try:
+            docs.append(parse_file(path))
+        except KBError as exc:
+            if strict:
+                raise
+            errors.append(f"{path}: {exc}")
+    if not docs:
+        raise CorpusError("语料目录中没有可用的文档：" + "、".join(str(d) for d in dirs))
+    return Corpus(docs, manifests, errors)
+
+
+def read_manifest(d: Path) -> dict[str, dict]:
+    path = Path(d) / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path} 无法读取：{exc}") from None
+    return {re.sub(r"\.md$", "", r["file"]): r for r in rows if isinstance(r, dict) and "file" in r}
