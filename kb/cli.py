@@ -34,6 +34,11 @@ EXAMPLES = {
   python -m kb corpus list                 documents, versions, status, article counts
   python -m kb corpus check                numbering gaps/duplicates, counts vs manifest.json
   python -m kb corpus missing              wanted documents whose text is not in the corpus""",
+    "ask": """examples:
+  python -m kb ask "主要负责人未履职导致较大事故罚多少？"
+  python -m kb ask "有限空间作业前必须检测哪些气体？"        (says which missing document would answer it)
+  python -m kb ask "What must a company do after an accident?" --json
+  KB_LLM_BASE_URL=http://127.0.0.1:8000/v1 KB_LLM_MODEL=qwen python -m kb ask "…" --llm""",
     "ingest": """examples:
   python -m kb ingest 工贸企业有限空间作业安全规定.pdf --doc-type departmental_rule --issuer 应急管理部
   python -m kb ingest a.docx b.html c.txt
@@ -60,7 +65,8 @@ def _settings(args):
     return s
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Plugin modules are imported only for their own command (or full help)."""
     parser = argparse.ArgumentParser(
         prog="python -m kb", description="kb：应急管理/安全生产法规知识库（离线）",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -103,12 +109,24 @@ def build_parser() -> argparse.ArgumentParser:
     from .ingest import add_ingest_arguments
     add_ingest_arguments(p)
 
+    p = add("ask", "answer a question with verbatim, cited articles", cmd_ask)
+    p.add_argument("question", nargs="?", help="the question")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--law", action="append", help="restrict to a law (repeatable)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="use the versions in force on this date")
+    p.add_argument("--include-superseded", action="store_true", help="also search superseded versions")
+    p.add_argument("--llm", action="store_true",
+                   help="compose the answer with the LLM configured by KB_LLM_BASE_URL / KB_LLM_MODEL / KB_LLM_API_KEY")
+
     for name, module, help_ in PLUGINS:
+        if command not in (None, name):
+            sub.add_parser(name, help=help_, add_help=False)
+            continue
         try:
             mod = __import__(f"kb.{module}", fromlist=["x"])
         except ImportError:
             continue
-        p = add(name, help_, getattr(mod, f"run_{name}"))
+        p = add(name, help_, getattr(mod, f"run_{name}_cli", None) or getattr(mod, f"run_{name}"))
         getattr(mod, f"add_{name}_arguments")(p)
         if getattr(mod, "EXAMPLES", None):
             p.epilog = mod.EXAMPLES
@@ -117,7 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands whose arguments and runner live in their own module: add_<name>_arguments / run_<name>.
 PLUGINS: list[tuple[str, str, str]] = [
-    ("ask", "answer", "answer a question with verbatim, cited articles"),
     ("quiz", "quiz", "generate exam items (单选/多选/判断/填空) from articles"),
     ("diff", "diff", "compare two versions of a law article by article (新旧对照)"),
     ("eval", "evaluate", "run the retrieval evaluation on evals/dev.jsonl"),
@@ -125,7 +142,9 @@ PLUGINS: list[tuple[str, str, str]] = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
@@ -239,7 +258,7 @@ def parse_label(text: str) -> str:
     import re
     from .errors import QueryError
     from .numerals import cn_to_int, int_to_cn
-    m = re.fullmatch(r"\s*第?\s*([0-9一二三四五六七八九十百千零〇两]+)\s*条?\s*(?:之\s*([0-9一二三四五六七八九十]+))?\s*", text)
+    m = re.fullmatch(r"\s*第?\s*([0-9０-９一二三四五六七八九十百千零〇两]+)\s*条?\s*(?:之\s*([0-9０-９一二三四五六七八九十]+))?\s*", text)
     if not m:
         raise QueryError(f"无法识别的条号 {text!r}；请写成 95、第九十五条 或 134之一")
     label = str(cn_to_int(m.group(1)))
@@ -255,8 +274,9 @@ def cmd_show(args) -> int:
     label = parse_label(args.article)
     art = corpus.article(law, label, args.version)
     if art is None:
-        versions = "、".join(m.version for m in corpus.versions(law))
-        if args.version and args.version not in versions:
+        known = [m.version for m in corpus.versions(law)]
+        versions = "、".join(known)
+        if args.version and args.version not in known:   # a list, not the joined string: "2020" is no version
             raise QueryError(f"{law} 没有 {args.version} 版本；已收录版本：{versions}")
         meta = corpus._meta(law, args.version)
         last = corpus.documents[meta.key].articles[-1].label
@@ -343,3 +363,36 @@ def _corpus_missing(as_json: bool) -> int:
 def cmd_ingest(args) -> int:
     from .ingest import run_ingest
     return run_ingest(args)
+
+
+def cmd_ask(args) -> int:
+    from .answer import answer
+    from .errors import QueryError
+    if not args.question or not args.question.strip():
+        raise QueryError('请给出问题，例如：python -m kb ask "有限空间作业前必须检测哪些气体？"')
+    llm = None
+    if args.llm:
+        from .llm import llm_from_env
+        llm = llm_from_env()
+    r = _retriever(args)
+    ans = answer(args.question, r, as_of=args.as_of, include_superseded=args.include_superseded,
+                 laws=args.law, llm=llm)
+    if args.json:
+        print(json.dumps(ans.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    print(format_answer(ans))
+    return 0
+
+
+def format_answer(ans) -> str:
+    """Plain-text rendering: conclusion, quoted citations, related articles, notes."""
+    en = ans.language == "en"
+    lines = [ans.conclusion, ""]
+    for c in ans.citations:
+        lines += [c.line, *(f"  {x}" for x in c.quote.split("\n")), ""]
+    if ans.related:
+        lines.append("Related:" if en else "相关条文：")
+        lines += [f"  {c.line}  [{c.reason}]" for c in ans.related]
+        lines.append("")
+    lines += [f"{'Note' if en else '注'}：{n}" for n in ans.notes]
+    return "\n".join(lines).rstrip()

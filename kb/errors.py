@@ -35,3 +35,11 @@ class ModelError(KBError):
 
 class QueryError(KBError):
     """A query or a reference in it is invalid (e.g. unknown law or article)."""
+
+
+class QuizError(KBError):
+    """A quiz request cannot be met (unknown law, bad --types, empty scope, too few facts)."""
+
+
+class DiffError(KBError):
+    """Two versions cannot be compared (unknown law or version, only one version, bad filter)."""

@@ -5,6 +5,7 @@ RRF (Cormack et al. 2009) is available for comparison: its k=60 is the rank cons
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -21,10 +22,12 @@ from .tokenize import add_words, tokenize
 class RetrievalConfig:
     mode: str = "full"             # "bm25" | "dense" | "hybrid" | "full" (hybrid + query understanding)
     fusion: str = "weighted"       # "weighted" | "rrf"
-    dense_weight: float = 0.5
+    dense_weight: float = 0.6      # weight of the dense score; BM25 gets 1 - dense_weight
     rrf_k: int = 60
     law_boost: float = 0.35        # added to articles of a law named in the question
     expand_lay_terms: bool = True
+    expansion_weight: float = 0.3  # BM25 weight of legal terms added for everyday words
+    intent_boost: float = 0.2      # added to penalty/definition/effective-date articles when asked for
     restrict_to_named_law: bool = True
 
 
@@ -44,6 +47,8 @@ class HybridRetriever:
         self._node_pos = np.array([self._pos[a] for a in index.node_article], dtype=np.int64)
         self._doc_of = np.array([self.corpus.by_id[a].doc_key for a in ids])
         self._law_of = np.array([self.corpus.by_id[a].law for a in ids])
+        self._intent_flags = {name: np.array([bool(rx.search(_intent_text(self.corpus.by_id[a]))) for a in ids])
+                              for name, rx in ARTICLE_INTENT.items()}
 
     @classmethod
     def load(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> "HybridRetriever":
@@ -73,13 +78,16 @@ class HybridRetriever:
         cfg = config or self.config
         full = cfg.mode == "full"
         mask = self._mask(plan, laws, doc_types, full and cfg.restrict_to_named_law)
-        query_text = plan.expanded_text if (full and cfg.expand_lay_terms) else plan.text
-        tokens = tokenize(query_text)
-        bm25 = self.index.sparse.scores(tokens) if cfg.mode != "dense" else None
+        tokens = tokenize(plan.text)
+        bm25 = self._bm25(plan, tokens, cfg) if cfg.mode != "dense" else None
         dense = self._dense_scores(plan.text) if cfg.mode != "bm25" else None
         fused = self._fuse(bm25, dense, mask, cfg)
         if full and plan.laws and cfg.law_boost:
             fused = fused + cfg.law_boost * np.isin(self._law_of, plan.laws)
+        if full and cfg.intent_boost:
+            for intent in plan.intents & self._intent_flags.keys():
+                fused = fused + cfg.intent_boost * self._intent_flags[intent]
+        tokens = tokens + tokenize(" ".join(plan.translations + plan.expansions)) if full else tokens
         fused = np.where(mask, fused, -np.inf)
         order = [i for i in np.argsort(-fused, kind="stable")[: k * 2] if np.isfinite(fused[i])]
         ranked = [(int(i), float(fused[i])) for i in order]
@@ -105,6 +113,16 @@ class HybridRetriever:
             if named.any():
                 mask = named
         return mask
+
+    def _bm25(self, plan: QueryPlan, tokens: list[str], cfg: RetrievalConfig) -> np.ndarray:
+        scores = self.index.sparse.scores(tokens)
+        if cfg.mode != "full":
+            return scores
+        if plan.translations:        # an English question: its Chinese glossary terms carry BM25
+            scores = scores + self.index.sparse.scores(tokenize(" ".join(plan.translations)))
+        if plan.expansions and cfg.expand_lay_terms:
+            scores = scores + cfg.expansion_weight * self.index.sparse.scores(tokenize(" ".join(plan.expansions)))
+        return scores
 
     def _dense_scores(self, text: str) -> np.ndarray:
         """Cosine similarity per article: the best of its pieces."""
@@ -146,6 +164,18 @@ class HybridRetriever:
         return Hit(article_id=art.id, score=round(score, 4), law=art.law, title=art.title,
                    version=art.version, status=art.status, label=art.label, heading=art.heading,
                    chapter_path=art.chapter_path, text=art.text, matched_terms=matched, sources=sources)
+
+
+# Which articles answer which kind of question (see query.INTENT_PATTERNS for the question side).
+ARTICLE_INTENT = {
+    "penalty": re.compile(r"法律责任|罚则|罚款|处分|有期徒刑|拘役|吊销|责令停产停业|追究刑事责任"),
+    "definition": re.compile(r"是指|下列用语|含义"),
+    "effective": re.compile(r"起施行"),
+}
+
+
+def _intent_text(art) -> str:
+    return " ".join(art.chapter_path) + "\n" + art.text
 
 
 def _minmax(x: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ import re
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -60,7 +61,8 @@ def make_nodes(articles: list[Article], max_chars: int = MAX_PIECE_CHARS) -> lis
     nodes: list[Node] = []
     for art in articles:
         head = index_header(art)
-        for i, piece in enumerate(split_article(art, max_chars - len(head))):
+        # the piece follows the header and a "\n": both count against max_chars
+        for i, piece in enumerate(split_article(art, max_chars - len(head) - 1)):
             nodes.append(Node(art.id, i, f"{head}\n{piece}"))
     return nodes
 
@@ -76,7 +78,8 @@ def split_article(art: Article, budget: int) -> list[str]:
     for line in lines:
         if cur and len(cur) + 1 + len(line) > budget:
             pieces.append(cur)
-            cur = f"{art.heading} {line}"
+            # repeat the heading only where it fits: a piece never exceeds the budget
+            cur = f"{art.heading} {line}" if len(art.heading) + 1 + len(line) <= budget else line
         else:
             cur = f"{cur}\n{line}" if cur else line
     if cur:
@@ -184,8 +187,27 @@ def build_index(settings: Settings | None = None, force: bool = False, progress:
                 corpus: Corpus | None = None, on_progress: Callable[[int, int], None] | None = None
                 ) -> BuildReport:
     """Build (or refresh) the index under settings.home and swap it in atomically."""
-    from .dense import load_embedder
     settings = settings or Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with _build_lock(settings.home):
+        return _build(settings, force, progress, corpus, on_progress)
+
+
+@contextmanager
+def _build_lock(home: Path):
+    """One build at a time per KB_HOME; a second build waits, then finds the index up to date."""
+    import fcntl
+    with open(home / "build.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _build(settings: Settings, force: bool, progress: bool, corpus: Corpus | None,
+           on_progress: Callable[[int, int], None] | None) -> BuildReport:
+    from .dense import load_embedder
     t0 = time.time()
     corpus = corpus or load_corpus(settings.corpus_dirs)
     fingerprint = {"format": FORMAT_VERSION, "model": settings.model, "data": data_fingerprint(),
@@ -294,9 +316,15 @@ def _remove_old_builds(settings: Settings, keep: Path, spare: int = 1) -> None:
 
 
 def _current_fingerprint(settings: Settings) -> dict | None:
+    """The live build's fingerprint; None if there is none or any of its files is missing or damaged
+    (a damaged index is never "up to date": the rebuild its error message asks for must happen)."""
+    d = settings.index_dir
     try:
-        return json.loads((settings.index_dir / "manifest.json").read_text(encoding="utf-8"))["fingerprint"]
-    except (OSError, ValueError, KeyError):
+        manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        if any(_sha256(d / name) != digest for name, digest in manifest.get("files", {}).items()):
+            return None
+        return manifest["fingerprint"]
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
         return None
 
 

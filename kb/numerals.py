@@ -20,7 +20,9 @@ def cn_to_int(text: str) -> int:
     if not s:
         raise NumeralError("空的数字")
     if s.isascii() and s.isdigit():
-        value = int(s)
+        # int() refuses strings over 4300 digits with a plain ValueError; anything over 4 digits
+        # (leading zeros aside) is out of range anyway.
+        value = int(s) if len(s.lstrip("0")) <= 4 else 10_000
     else:
         value = _parse_chinese(s)
     if not 0 < value <= 9999:
@@ -32,8 +34,8 @@ def _parse_chinese(s: str) -> int:
     total, digit, last_unit = 0, None, 10_000
     for ch in s:
         if ch in DIGITS:
-            if digit is not None and digit != 0 and DIGITS[ch] != 0:
-                # "一二" is a digit sequence, not a numeral
+            if digit is not None and digit != 0:
+                # "一二" or "五零三" is a digit sequence, not a numeral (a 零 never follows a bare digit)
                 raise NumeralError(f"无法识别的中文数字 {s!r}")
             digit = DIGITS[ch]
         elif ch in UNITS:

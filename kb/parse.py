@@ -37,7 +37,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         raise ParseError("缺少 YAML 头（以 --- 开始和结束的元数据块）")
     try:
         data = yaml.safe_load(m.group("yaml")) or {}
-    except yaml.YAMLError as exc:
+    except Exception as exc:  # noqa: BLE001 - safe_load also raises ValueError etc. ("2020-13-45", "!!int x")
         raise ParseError(f"YAML 头无法解析：{exc}") from None
     if not isinstance(data, dict):
         raise ParseError("YAML 头不是键值对")

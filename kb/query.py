@@ -18,6 +18,13 @@ ITEM_REF_RE = re.compile(rf"(?:第\s*(?P<num>{NUM})\s*项|[（(](?P<paren>{NUM})
 YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?)?")
 OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法")
 NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新")
+# What kind of article answers the question: a penalty article, a definition, the effective date.
+INTENT_PATTERNS = {
+    "penalty": re.compile(r"罚|处罚|法律责任|行政责任|刑事责任|判刑|坐牢|拘留|追究|后果|怎么处理|如何处理|处分|吊销|"
+                          r"判几年|犯罪|罪|\b(fine|fined|penalt|punish|prison|jail|sentence|liabilit|crime|criminal)"),
+    "definition": re.compile(r"定义|是指|含义|什么是|指的是|包括哪些|哪些属于|界定|\b(defin|what is meant|means)"),
+    "effective": re.compile(r"施行|生效|实施日期|\b(take effect|come into force|effective)"),
+}
 _FULLWIDTH = str.maketrans("０１２３４５６７８９（）", "0123456789()")
 
 
@@ -37,6 +44,9 @@ class QueryPlan:
     doc_keys: set[str] | None = None       # documents allowed (None = versions in force)
     version_note: str = ""                 # why a non-current version was chosen
     expansions: list[str] = field(default_factory=list)    # legal terms added for lay words
+    translations: list[str] = field(default_factory=list)  # Chinese terms for an English question
+    intents: set[str] = field(default_factory=set)         # "penalty", "definition", "effective"
+    domain_terms: list[str] = field(default_factory=list)  # words of this field found in the question
     missing: list[dict] = field(default_factory=list)      # wanted-but-missing documents named
 
     @property
@@ -60,6 +70,47 @@ def missing_catalogue() -> list[dict]:
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
     return list(data.get("documents", data if isinstance(data, list) else []))
+
+
+# Words that mark a question as belonging to this field, matched as substrings. Place names and
+# generic legal words (法律, 规定) are deliberately absent: "武汉天气" is not a safety question.
+CORE_WORDS = ("安全", "事故", "危险", "防护", "应急", "消防", "火灾", "着火", "失火", "灭火", "隐患", "救援",
+              "救灾", "灾害", "受灾", "作业", "职业病", "罚款", "处罚", "执法", "监管", "预案", "演练", "培训",
+              "防汛", "洪水", "洪涝", "地震", "森林", "山火", "煤矿", "矿山", "化学品", "爆炸", "爆破",
+              "特种设备", "伤亡", "工伤", "中毒", "窒息", "有限空间", "劳动保护", "突发事件", "预警", "疏散",
+              "撤离", "避难", "气象", "台风", "暴雨", "安全生产", "生产经营", "犯罪", "判刑", "坐牢", "刑法")
+
+
+@lru_cache(maxsize=1)
+def domain_vocabulary() -> frozenset[str]:
+    """Terms of the field: both sides of the everyday-words table (whole jieba tokens)."""
+    words: set[str] = set()
+    for lay, legal in lay_terms():
+        words.update(w for w in (*lay, *legal) if len(w) >= 2)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def en_terms() -> list[tuple[str, tuple[str, ...]]]:
+    """English phrase → Chinese legal terms, longest phrase first."""
+    path = DATA_DIR / "en_terms.json"
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    pairs = [(en.lower(), tuple(t["zh"])) for t in data.get("terms", []) for en in t["en"]]
+    return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
+
+
+def translate_terms(text: str) -> list[str]:
+    """Chinese query terms for an English question (glossary lookup, longest phrase wins)."""
+    low = " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
+    out: list[str] = []
+    for en, zh in en_terms():
+        needle = f" {en} "
+        if needle in low:
+            low = low.replace(needle, " | ")
+            out.extend(z for z in zh if z not in out)
+    return out
 
 
 def normalise(text: str) -> str:
@@ -101,7 +152,19 @@ class QueryAnalyzer:
         self._choose_versions(plan, text, as_of, include_superseded)
         plan.direct = self._direct_refs(text, spans, plan)
         plan.expansions = self._lay_expansions(text)
+        if plan.language != "zh":
+            plan.translations = translate_terms(text)
+        plan.intents = {name for name, rx in INTENT_PATTERNS.items() if rx.search(text.lower())}
+        plan.domain_terms = self._domain_terms(text, plan)
         return plan
+
+    def _domain_terms(self, text: str, plan: QueryPlan) -> list[str]:
+        """Evidence that the question is about this field at all (used to refuse off-topic questions)."""
+        from .tokenize import tokenize
+        vocab = domain_vocabulary()
+        found = [t for t in tokenize(text) if len(t) >= 2 and t in vocab]
+        found += [w for w in CORE_WORDS if w in text]
+        return list(dict.fromkeys(found + plan.laws + plan.expansions + plan.translations))
 
     # -- law names ---------------------------------------------------------------------
     def _find_laws(self, text: str) -> list[tuple[int, int, str]]:

@@ -129,3 +129,47 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Citation:
+    """A cited article: where it is and the words quoted from it (verbatim, checked)."""
+    article_id: str
+    law: str
+    title: str
+    version: str
+    label: str
+    heading: str
+    status: str
+    line: str                # 《中华人民共和国安全生产法》第九十五条（2021年修正，现行有效）
+    quote: str               # the selected words, a verbatim substring of the article text
+    text: str                # the whole article text
+    chapter_path: tuple[str, ...] = ()
+    matched_terms: list[str] = field(default_factory=list)
+    reason: str = ""         # why it is listed (for related articles: "引用" / "罚则" / "现行版本")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"law": self.law, "version": self.version, "article": self.label, "title": self.title,
+                "citation": self.line, "quote": self.quote, "status": self.status}
+
+
+@dataclass
+class Answer:
+    status: str                          # "answered" | "not_covered"
+    question: str
+    language: str                        # "zh" | "en"
+    conclusion: str                      # the one- or two-sentence answer, first thing shown
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)        # version notes, fallbacks, missing documents
+    missing: list[dict] = field(default_factory=list)     # wanted documents named by the question
+    mode: str = "extractive"                               # "extractive" | "llm"
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "answer": self.conclusion, "language": self.language,
+                "citations": [c.to_json() for c in self.citations],
+                "related": [c.to_json() | {"reason": c.reason} for c in self.related],
+                "notes": self.notes, "mode": self.mode,
+                "missing": [{"title": m.get("title"), "issuer": m.get("issuer"), "doc_number": m.get("doc_number")}
+                            for m in self.missing]}

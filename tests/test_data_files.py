@@ -1,6 +1,6 @@
 """Checks of the curated data files in kb/data/ against the reference corpus.
 
-aliases.json, lay_terms.json, missing.json and userdict.txt are hand-curated; these tests keep them
+aliases.json, lay_terms.json, en_terms.json, missing.json and userdict.txt are hand-curated; these tests keep them
 honest: right format, every alias unambiguous, every legal term and dictionary word really used in
 the corpus, and no "missing" document that is in fact present.
 """
@@ -190,6 +190,108 @@ def test_lay_terms_cover_the_basics():
     for w in ("老板", "工人", "着火", "罚多少钱", "安全帽", "坐牢", "瞒报", "炸药", "毒气", "下井",
               "电梯", "地震", "洪水", "山火", "尘肺", "政府", "救人", "化粪池", "举报", "培训"):
         assert w in lay, w
+
+
+# Lay words that are too common to mean anything on their own: as substrings they would fire on
+# almost every question (危险 sits inside 危险化学品, 检查 inside 职业健康检查).
+TOO_GENERAL_LAY_WORDS = {"问题", "危险", "检查", "工程", "方案", "进去", "情况", "东西", "事情", "单位的", "安全"}
+
+
+def test_lay_words_are_specific():
+    lay = {w for t in lay_terms() for w in t["lay"]}
+    assert not lay & TOO_GENERAL_LAY_WORDS, sorted(lay & TOO_GENERAL_LAY_WORDS)
+
+
+def test_every_lay_entry_adds_something():
+    """An entry whose legal terms all sit inside its own lay words never expands anything, because
+    expansion skips legal terms already in the question."""
+    dead = [t["lay"] for t in lay_terms()
+            if all(all(g in w for g in t["legal"]) for w in t["lay"])]
+    assert not dead, dead
+
+
+# ---- en_terms.json --------------------------------------------------------------------------
+# Entries are stored the way the matcher sees an English question: lower-case, runs of anything
+# other than a-z0-9 folded into one space.
+EN_PHRASE = re.compile(r"^[a-z0-9]+(?: [a-z0-9]+)*$")
+
+
+def en_terms() -> list[dict]:
+    data = load_json("en_terms.json")
+    assert isinstance(data.get("terms"), list)
+    return data["terms"]
+
+
+def en_fold(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def en_translate(question: str) -> list[str]:
+    """Reference matcher for the documented rule: word boundaries, longest phrase first, a matched
+    span is used up."""
+    pairs = sorted(((en, t["zh"]) for t in en_terms() for en in t["en"]), key=lambda p: -len(p[0]))
+    text = f" {en_fold(question)} "
+    out: list[str] = []
+    for en, zh in pairs:
+        if f" {en} " in text:
+            text = text.replace(f" {en} ", " | ")
+            out += [z for z in zh if z not in out]
+    return out
+
+
+def test_en_terms_format():
+    terms = en_terms()
+    assert len(terms) >= 250
+    owner: dict[str, int] = {}
+    for i, t in enumerate(terms):
+        assert set(t) <= {"en", "zh", "note"} and {"en", "zh"} <= set(t), t
+        assert is_str_list(t["en"]) and t["en"], t
+        assert is_str_list(t["zh"]) and t["zh"], t
+        assert isinstance(t.get("note", ""), str)
+        assert len(set(t["en"])) == len(t["en"]), f"duplicate English phrase in {t['en']}"
+        assert len(set(t["zh"])) == len(t["zh"]), f"duplicate zh term in {t['zh']}"
+        for en in t["en"]:
+            assert en == en.lower(), f"{en!r}: English entries are lower-case"
+            assert EN_PHRASE.match(en), f"{en!r}: only a-z, 0-9 and single spaces (write fire-fighting as 'fire fighting')"
+            assert owner.setdefault(en, i) == i, f"{en!r} is listed in two entries: {terms[owner[en]]['zh']} and {t['zh']}"
+        assert not any(CJK.search(en) for en in t["en"]), t["en"]
+        assert all(CJK.search(z) for z in t["zh"]), t["zh"]
+
+
+def test_en_terms_zh_side_occurs_in_corpus():
+    text = all_text()
+    absent = sorted({z for t in en_terms() for z in t["zh"] if z not in text})
+    print(f"en_terms: {len(en_terms())} entries, zh terms not in any corpus body: {absent}")
+    assert not absent, f"zh terms not found in any corpus body: {absent}"
+
+
+def test_en_terms_cover_the_basics():
+    en = {w for t in en_terms() for w in t["en"]}
+    for w in ("employer", "boss", "worker", "government", "fire brigade", "emergency management department",
+              "report", "training", "helmet", "protective equipment", "refuse", "evacuate", "compensation",
+              "insurance", "fine", "prison", "detention", "revoke", "suspend production", "crime",
+              "hazardous chemicals", "special equipment", "elevator", "coal mine", "fire", "fire exit",
+              "forest fire", "earthquake", "flood", "typhoon", "disaster relief", "emergency plan",
+              "early warning", "occupational disease", "medical examination", "construction site",
+              "major accident hazard", "safety assessment", "hearing", "appeal", "lawsuit", "amendment",
+              "take effect", "definition", "wuhan", "one hour", "24 hours", "30 days"):
+        assert w in en, w
+
+
+@pytest.mark.parametrize("question, wanted, unwanted", [
+    ("Who must block off the fire exit?", ["安全出口", "占用"], ["火灾"]),
+    ("Must the accident be reported within one hour?", ["1小时", "报告"], []),
+    ("Is a 30-day deadline set?", ["30日", "三十日"], []),
+    ("The people's court and workers' compensation", ["人民法院", "工伤保险"], []),
+    ("Forest fire in the hills", ["森林火灾"], ["火灾"]),
+    ("How much is the fine for a hazardous chemical leak?", ["罚款", "危险化学品", "泄漏"], []),
+])
+def test_en_terms_translate_questions(question, wanted, unwanted):
+    got = en_translate(question)
+    for z in wanted:
+        assert z in got, (question, got)
+    for z in unwanted:
+        assert z not in got, (question, got)
 
 
 # ---- userdict.txt ---------------------------------------------------------------------------

@@ -1,0 +1,35 @@
+# Two commands: `make run` (set up, build the index if needed, start the app) and `make test`.
+# .ci/run calls `make test`.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+PORT   ?= 8501
+STREAMLIT := $(PY) -m streamlit run app.py --server.headless true --server.address localhost --server.port $(PORT) --browser.gatherUsageStats false \
+	--server.fileWatcherType none --client.toolbarMode minimal
+
+.PHONY: install run test kiosk build
+
+install: $(STAMP)
+
+# Re-installs only when requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	touch $(STAMP)
+
+# A no-op when the index is up to date (content hashes decide what is re-embedded).
+build: install
+	$(PY) -m kb build
+
+run: build
+	$(STREAMLIT)
+
+test: install
+	$(PY) -m pytest -q
+
+# Placeholder: the kiosk page is added later; KB_MODE=kiosk is read by app.py.
+kiosk: build
+	KB_MODE=kiosk $(STREAMLIT)

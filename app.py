@@ -1,0 +1,82 @@
+"""kb 应急管理法规知识库: the Streamlit app. A thin layer over the kb library.
+
+    streamlit run app.py            (or: make run)
+
+Settings come from the environment (KB_HOME, KB_CORPUS, KB_MODEL; KB_MODE=kiosk for the kiosk).
+The index and retriever are loaded once per process (st.cache_resource), not per session.
+Open a page directly with ?page=<name> (e.g. ?page=browser), which is also how tests switch pages.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+import streamlit as st
+
+st.set_page_config(page_title="kb 应急管理法规知识库", page_icon="⚖️", layout="wide")
+
+from app_pages._shared import AppContext, inject_css  # noqa: E402
+from kb.config import Settings  # noqa: E402
+from kb.errors import KBError  # noqa: E402
+
+log = logging.getLogger("kb.app")
+
+# One line per page: (module in app_pages/, title, icon). The first one is the default page.
+PAGES = [
+    ("officer", "问答", ":material/forum:"),
+    ("browser", "法规浏览", ":material/menu_book:"),
+    ("phrase", "精确检索", ":material/manage_search:"),
+    ("corpus_page", "语料", ":material/library_books:"),
+]
+
+
+@st.cache_resource(show_spinner="正在加载索引……", max_entries=2)
+def load_retriever(home: str, index_target: str):
+    """The retriever for the index under `home`. `index_target` (where the index link points)
+    is part of the cache key so that a rebuilt index is picked up without restarting."""
+    from kb.hybrid import HybridRetriever
+    retriever = HybridRetriever.load(Settings(home=Path(home)))
+    _ = retriever.embedder        # load the model now, so the first question is answered quickly
+    return retriever
+
+
+def page_runner(name: str, ctx: AppContext):
+    def run() -> None:
+        module = importlib.import_module(f"app_pages.{name}")
+        try:
+            module.render(ctx)
+        except KBError as exc:
+            st.error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - an officer sees a message, the log keeps the traceback
+            log.exception("page %s failed", name)
+            st.error(f"出错了：{type(exc).__name__}: {exc}。请把这条信息告诉管理员。")
+    run.__name__ = f"page_{name}"
+    return run
+
+
+def main() -> None:
+    inject_css()
+    settings = Settings()
+    try:
+        retriever = load_retriever(str(settings.home), str(settings.index_dir.resolve()))
+    except Exception as exc:  # noqa: BLE001 - a missing or damaged index is a message, never a traceback
+        if not isinstance(exc, KBError):
+            log.exception("loading the index failed")
+        st.error(str(exc) if isinstance(exc, KBError) else f"索引无法加载（{type(exc).__name__}: {exc}）。")
+        st.markdown("建立索引（首次约需几分钟，之后只处理有变化的条文）：")
+        st.code("python -m kb build", language="bash")
+        st.caption(f"索引位置 KB_HOME = {settings.home}")
+        return
+    ctx = AppContext(settings=settings, retriever=retriever, mode=os.environ.get("KB_MODE", ""))
+    wanted = st.query_params.get("page")
+    if wanted not in {name for name, _, _ in PAGES}:
+        wanted = PAGES[0][0]
+    for name, title, icon in PAGES:
+        ctx.pages[name] = st.Page(page_runner(name, ctx), title=title, icon=icon, url_path=name,
+                                  default=(name == wanted))
+    st.navigation(list(ctx.pages.values())).run()
+
+
+main()

@@ -1,0 +1,311 @@
+"""Cited answers. The default path is extractive: pick the article(s), select the 款/项/sentences
+that carry the answer, compose a short conclusion from those words, and quote verbatim with a full
+citation. Every quote and citation is checked against the indexed text before it is returned."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import QueryError
+from .numerals import int_to_cn
+from .query import QueryPlan
+from .schema import Answer, Article, Citation, DocMeta, Hit
+from .tokenize import tokenize
+
+MAX_QUESTION_CHARS = 2000
+QUANTITY_RE = re.compile(r"多少|几|多久|多长|期限|时限|金额|数额|幅度|how (much|many|long)|within", re.I)
+AMOUNT_RE = re.compile(r"[0-9一二三四五六七八九十百千万两]+(?:万元|元|日|天|小时|个月|年|倍|人)|百分之")
+SENT_SPLIT = re.compile(r"(?<=[。；])")
+
+
+@dataclass
+class Confidence:
+    """Signals used to decide whether the corpus answers the question at all."""
+    dense_max: float
+    bm25_max: float
+    coverage: float       # share of the question's content words found in the top article
+    direct: bool
+
+
+# Thresholds calibrated on the out-of-scope questions of evals/dev.jsonl (see evals/RESULTS.md).
+MIN_DENSE = 0.85
+MIN_BM25 = 4.0
+
+
+def answer(question: str, retriever, *, k: int = 5, as_of: str | None = None,
+           include_superseded: bool = False, laws: list[str] | None = None,
+           doc_types: list[str] | None = None, llm=None) -> Answer:
+    """Answer a question from the indexed corpus: extractive by default, an LLM if one is given."""
+    if not question or not question.strip():
+        raise QueryError("问题为空。请输入一个问题，例如：有限空间作业前要检测什么？")
+    question = question.strip()[:MAX_QUESTION_CHARS]
+    plan = retriever.analyzer.analyze(question, as_of=as_of, include_superseded=include_superseded)
+    hits, diag = retriever.search_plan(plan, k=k, laws=laws, doc_types=doc_types)
+    conf = confidence(plan, hits, diag)
+    refusal = not_covered_reason(plan, hits, conf)
+    if refusal is not None:
+        return refusal
+    extractive = compose_extractive(plan, hits, retriever)
+    if llm is None:
+        return extractive
+    from .llm import llm_answer
+    return llm_answer(llm, plan, hits, extractive, retriever.corpus)
+
+
+# ---- confidence and refusal -------------------------------------------------------------------
+def confidence(plan: QueryPlan, hits: list[Hit], diag: dict) -> Confidence:
+    words = [t for t in diag.get("tokens", []) if len(t) >= 2]
+    words += [t for t in tokenize(" ".join(plan.expansions + plan.translations)) if len(t) >= 2]
+    top = hits[0].text if hits else ""
+    coverage = (sum(1 for w in set(words) if w in top) / len(set(words))) if words else 0.0
+    return Confidence(diag.get("dense_max", 0.0), diag.get("bm25_max", 0.0), coverage, bool(plan.direct))
+
+
+def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> Answer | None:
+    """An Answer saying the corpus does not cover the question, or None if it does."""
+    if conf.direct and hits:
+        return None
+    if plan.missing and not plan.laws:
+        return _not_covered(plan, plan.missing, hits)
+    topical = [] if plan.laws else _missing_by_topic(plan, hits[0].text if hits else "")
+    if topical:
+        return _not_covered(plan, topical, hits)
+    if not hits or not plan.domain_terms:
+        return _not_covered(plan, [], hits)
+    if conf.bm25_max < MIN_BM25 and conf.dense_max < MIN_DENSE:
+        return _not_covered(plan, [], hits)
+    return None
+
+
+def _missing_by_topic(plan: QueryPlan, top_text: str) -> list[dict]:
+    """Wanted-but-missing documents whose topic the question names while the best article does not
+    mention it (有限空间 is the subject of 工贸企业有限空间作业安全规定, which is not in the corpus)."""
+    from .query import missing_catalogue
+    out = []
+    for d in missing_catalogue():
+        asked = plan.text + " " + " ".join(plan.expansions)
+        topics = [t for t in d.get("topics", []) if len(t) >= 3 and t in asked]
+        if topics and not any(t in top_text for t in topics):
+            out.append(d)
+    return out[:2]
+
+
+def _not_covered(plan: QueryPlan, missing: list[dict], hits: list[Hit]) -> Answer:
+    en = plan.language == "en"
+    notes = []
+    if missing:
+        names = "、".join(f"《{m['title']}》" for m in missing)
+        conclusion = (f"The corpus does not yet contain the full text of {names}, so this question cannot be "
+                      f"answered with a verified citation." if en else
+                      f"该问题涉及的{names}尚未收录全文，无法给出有出处的回答。")
+        for m in missing:
+            src = m.get("official_source") or "官方网站"
+            notes.append(f"{m['title']}（{m.get('issuer', '')}{'，' + m['doc_number'] if m.get('doc_number') else ''}）"
+                         f"：取得官方文本（{src}）后运行 python -m kb ingest 文件.pdf，再运行 python -m kb build。")
+    else:
+        conclusion = ("The indexed regulations do not answer this question. I can answer questions about the "
+                      "work-safety and emergency-management laws in the corpus." if en else
+                      "知识库收录的法规中没有找到能回答这个问题的条文。本系统可以回答安全生产、应急管理、消防、"
+                      "危险化学品、职业病防治、防灾减灾等法规问题。")
+    return Answer("not_covered", plan.text, "en" if en else "zh", conclusion, notes=notes, missing=missing,
+                  hits=hits)
+
+
+# ---- extractive composition -------------------------------------------------------------------
+def compose_extractive(plan: QueryPlan, hits: list[Hit], retriever) -> Answer:
+    corpus = retriever.corpus
+    en = plan.language == "en"
+    chosen = _choose_articles(plan, hits)
+    terms = _query_terms(plan)
+    citations = [make_citation(corpus, corpus.by_id[h.article_id], select_passage(corpus.by_id[h.article_id], terms, plan),
+                               h.matched_terms) for h in chosen]
+    notes: list[str] = []
+    if plan.version_note:
+        notes.append(("Version: " if en else "版本：") + plan.version_note)
+    related = related_articles(corpus, [c.article_id for c in citations])
+    for c in list(citations):
+        meta = corpus.documents[corpus.by_id[c.article_id].doc_key].meta
+        if not meta.in_force:
+            current = _current_counterpart(retriever, corpus.by_id[c.article_id])
+            note = (f"{c.line} is from a superseded version." if en else f"{c.line}为已被修订的旧版本条文。")
+            if current:
+                related.insert(0, make_citation(corpus, current, current.text, reason="现行版本"))
+                note += (f" The version in force: {related[0].line}." if en else f"现行有效版本见{related[0].line}。")
+            notes.append(note)
+    conclusion = _conclusion(citations, en)
+    ans = Answer("answered", plan.text, "en" if en else "zh", conclusion, citations, related, notes,
+                 plan.missing, "extractive", hits)
+    problems = check_answer(ans, corpus)
+    if problems:   # never show an unchecked quote: drop what fails (should not happen on this path)
+        ans.citations = [c for c in ans.citations if not verify_citation(corpus, c)]
+        ans.notes.extend(problems)
+    return ans
+
+
+def _choose_articles(plan: QueryPlan, hits: list[Hit]) -> list[Hit]:
+    if not hits:
+        return []
+    if plan.direct:
+        direct_ids = {f"@{r.version_key.split('@', 1)[1]}#{r.label}" for r in plan.direct}
+        chosen = [h for h in hits if any(h.article_id.endswith(x) for x in direct_ids)]
+        return chosen[:3] or hits[:1]
+    top = hits[0]
+    chosen = [top]
+    for h in hits[1:3]:
+        if h.score >= top.score * 0.97 and h.article_id != top.article_id:
+            chosen.append(h)
+    return chosen
+
+
+def _query_terms(plan: QueryPlan) -> list[str]:
+    terms = tokenize(plan.text) + tokenize(" ".join(plan.expansions + plan.translations))
+    return [t for t in dict.fromkeys(terms) if len(t) >= 2]
+
+
+def split_units(art: Article) -> list[str]:
+    """The quotable units of an article: sentences of each 款, and each 项 whole."""
+    units: list[str] = []
+    for clause in art.clauses:
+        text = clause.text
+        if text.startswith(art.heading):
+            text = text[len(art.heading):].lstrip(" \u3000")
+        units.extend(s for s in SENT_SPLIT.split(text) if s.strip())
+        units.extend(item.text for item in clause.items)
+    return units
+
+
+def select_passage(art: Article, terms: list[str], plan: QueryPlan, short: int = 220) -> str:
+    """The verbatim words that carry the answer: the whole article if short, else the best units
+    (with the lead-in of an enumeration kept together with its 项), joined by '……'."""
+    body = art.body
+    if len(body) <= short:
+        return body
+    units = split_units(art)
+    wants_amount = bool(QUANTITY_RE.search(plan.text)) or "penalty" in plan.intents
+    scored = []
+    for i, u in enumerate(units):
+        s = sum(len(t) for t in terms if t in u)
+        if wants_amount and AMOUNT_RE.search(u):
+            s += 3
+        scored.append((s, -i, i))
+    best = sorted(scored, reverse=True)[:2]
+    keep = sorted({i for s, _, i in best if s > 0} or {0})
+    picked: list[int] = []
+    for i in keep:
+        picked.append(i)
+        if units[i].endswith(("：", ":")):          # an enumeration: bring its 项 along
+            j = i + 1
+            while j < len(units) and re.match(r"^[（(][一二三四五六七八九十]+[）)]", units[j]):
+                picked.append(j)
+                j += 1
+    picked = sorted(set(picked))
+    segments, run = [], [units[picked[0]]]
+    for a, b in zip(picked, picked[1:]):
+        if b == a + 1 and _adjacent(art.text, units[a], units[b]):
+            run.append(units[b])
+        else:
+            segments.append(_join(art.text, run))
+            run = [units[b]]
+    segments.append(_join(art.text, run))
+    return "……".join(segments)
+
+
+def _adjacent(text: str, a: str, b: str) -> bool:
+    return (a + b) in text or (a + "\n" + b) in text
+
+
+def _join(text: str, run: list[str]) -> str:
+    out = run[0]
+    for u in run[1:]:
+        out = out + ("\n" if (out + "\n" + u) in text else "") + u
+    return out
+
+
+def version_phrase(meta: DocMeta, preamble: str) -> str:
+    """'2021年修正', '2024年修订', '2019年公布' — from the history lines where they match this version."""
+    year = (meta.promulgated or meta.version)[:4]
+    for line in reversed(preamble.split("\n")):
+        m = re.match(r"^(\d{4})年\d{1,2}月\d{1,2}日", line)
+        if m and m.group(1) == year:
+            kind = "修正" if "修正" in line else "修订" if "修订" in line else "公布"
+            return f"{year}年{kind}"
+    return f"{year}年公布" if year.isdigit() else meta.version
+
+
+def make_citation(corpus, art: Article, quote: str, matched: list[str] | None = None, reason: str = "") -> Citation:
+    doc = corpus.documents[art.doc_key]
+    meta = doc.meta
+    heading = art.heading.rstrip("、") if doc.layout == "articles" else f"第{int_to_cn(art.number)}项"
+    line = f"《{meta.title}》{heading}（{version_phrase(meta, doc.preamble)}，{meta.status_label}）"
+    return Citation(art.id, art.law, meta.title, meta.version, art.label, art.heading, meta.status, line, quote,
+                    art.text, art.chapter_path, list(matched or []), reason)
+
+
+def _conclusion(citations: list[Citation], en: bool) -> str:
+    if not citations:
+        return "No article found." if en else "没有找到相关条文。"
+    c = citations[0]
+    first = c.quote.split("……")[0]
+    sentence = first if len(first) <= 160 else first[:160].rsplit("，", 1)[0] + "……"
+    if en:
+        return f"According to {c.line}: “{sentence}”"
+    return f"根据{c.line}：{sentence}"
+
+
+# ---- related articles -------------------------------------------------------------------------
+PENALTY_CHAPTER = re.compile(r"法律责任|罚则")
+
+
+def related_articles(corpus, cited: list[str], limit: int = 6) -> list[Citation]:
+    """Cross-references the cited articles make, and penalty articles (罚则) that refer to them."""
+    out: list[Citation] = []
+    seen = set(cited)
+    for aid in cited:
+        art = corpus.by_id[aid]
+        for ref in art.refs:
+            if ref.kind == "article" and ref.target_id and ref.target_id not in seen:
+                seen.add(ref.target_id)
+                target = corpus.by_id[ref.target_id]
+                out.append(make_citation(corpus, target, target.text, reason=f"引用（{ref.text}）"))
+        for other in corpus.documents[art.doc_key].articles:
+            if other.id in seen or not PENALTY_CHAPTER.search(" ".join(other.chapter_path)):
+                continue
+            if any(r.target_id == aid for r in other.refs):
+                seen.add(other.id)
+                out.append(make_citation(corpus, other, other.text, reason=f"罚则（引用{art.heading}）"))
+    return out[:limit]
+
+
+def _current_counterpart(retriever, art: Article) -> Article | None:
+    """The article of the version in force closest to a superseded article (by retrieval)."""
+    current = retriever.corpus.current(art.law)
+    if current is None or current.key == art.doc_key:
+        return None
+    hits = retriever.search(art.body[:300], k=1, laws=[art.law])
+    return retriever.corpus.by_id[hits[0].article_id] if hits else None
+
+
+# ---- checking ---------------------------------------------------------------------------------
+def verify_citation(corpus, c: Citation) -> list[str]:
+    """Problems with one citation: unknown article, a line that names another article, a quote
+    that is not verbatim. An empty list means the citation is sound."""
+    art = corpus.by_id.get(c.article_id)
+    if art is None:
+        return [f"引用的条文 {c.article_id} 不在索引中"]
+    problems = []
+    meta = corpus.documents[art.doc_key].meta
+    if c.law != art.law or c.version != meta.version or c.label != art.label:
+        problems.append(f"引用 {c.line} 与条文 {c.article_id} 不符")
+    if f"《{meta.title}》" not in c.line:
+        problems.append(f"引用行 {c.line} 中的法规名称与条文不符")
+    heading = art.heading.rstrip("、") if corpus.documents[art.doc_key].layout == "articles" else f"第{int_to_cn(art.number)}项"
+    if heading not in c.line:
+        problems.append(f"引用行 {c.line} 中的条号与条文不符")
+    for seg in c.quote.split("……"):
+        if seg and seg not in art.text:
+            problems.append(f"引文“{seg[:30]}…”不是 {c.article_id} 的原文")
+    return problems
+
+
+def check_answer(ans: Answer, corpus) -> list[str]:
+    return [p for c in ans.citations + ans.related for p in verify_citation(corpus, c)]

@@ -1,0 +1,241 @@
+"""Retrieval evaluation: metrics, the pipelines under test and two chunking baselines.
+
+Recall@k here is capped recall: |gold ∩ top-k| / min(k, |gold|), so a question with two gold
+articles can still score 1.0 at k=1 by ranking either first. Out-of-scope questions (empty gold)
+are left out of retrieval metrics; the answer layer's refusal is measured on them separately.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .config import PROJECT_ROOT, Settings
+
+KS = (1, 3, 5, 10)
+DEV_SET = PROJECT_ROOT / "evals" / "dev.jsonl"
+EXPECTED = PROJECT_ROOT / "evals" / "expected.json"
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    voice: str
+    gold: list[str]
+    tags: list[str] = field(default_factory=list)
+
+
+def load_questions(path: Path = DEV_SET) -> list[Question]:
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append(Question(d["id"], d["question"], d["voice"], list(d["gold"]), list(d.get("tags", []))))
+    return out
+
+
+# ---- metrics -------------------------------------------------------------------------------
+def recall_at(ranked: list[str], gold: list[str], k: int) -> float:
+    return len(set(ranked[:k]) & set(gold)) / min(k, len(gold))
+
+
+def mrr_at(ranked: list[str], gold: list[str], k: int = 10) -> float:
+    for i, aid in enumerate(ranked[:k], 1):
+        if aid in gold:
+            return 1.0 / i
+    return 0.0
+
+
+def ndcg_at(ranked: list[str], gold: list[str], k: int = 10) -> float:
+    dcg = sum(1.0 / math.log2(i + 1) for i, aid in enumerate(ranked[:k], 1) if aid in gold)
+    ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(k, len(gold)) + 1))
+    return dcg / ideal
+
+
+@dataclass
+class Scores:
+    n: int
+    recall: dict[int, float]
+    mrr: float
+    ndcg: float
+    p50_ms: float
+    p95_ms: float
+
+    def row(self) -> dict:
+        return {"n": self.n, **{f"recall@{k}": round(v, 4) for k, v in self.recall.items()},
+                "mrr@10": round(self.mrr, 4), "ndcg@10": round(self.ndcg, 4),
+                "p50_ms": round(self.p50_ms, 1), "p95_ms": round(self.p95_ms, 1)}
+
+
+def score_runs(runs: list[tuple[Question, list[str], float]]) -> Scores:
+    graded = [(q, r) for q, r, _ in runs if q.gold]
+    lat = sorted(t for _, _, t in runs) or [0.0]
+    n = max(len(graded), 1)
+    return Scores(
+        n=len(graded),
+        recall={k: sum(recall_at(r, q.gold, k) for q, r in graded) / n for k in KS},
+        mrr=sum(mrr_at(r, q.gold) for q, r in graded) / n,
+        ndcg=sum(ndcg_at(r, q.gold) for q, r in graded) / n,
+        p50_ms=1000 * statistics.median(lat),
+        p95_ms=1000 * lat[min(len(lat) - 1, int(math.ceil(0.95 * len(lat))) - 1)],
+    )
+
+
+# ---- pipelines -------------------------------------------------------------------------------
+Search = Callable[[str], list[str]]
+
+
+def run_pipeline(search: Search, questions: list[Question]) -> list[tuple[Question, list[str], float]]:
+    runs = []
+    for q in questions:
+        t = time.perf_counter()
+        ranked = search(q.question)
+        runs.append((q, ranked, time.perf_counter() - t))
+    return runs
+
+
+def article_pipelines(retriever) -> dict[str, Search]:
+    """bm25-only, dense-only, hybrid (over all documents, no query understanding) and the full pipeline."""
+    from .hybrid import RetrievalConfig
+
+    def make(cfg: RetrievalConfig) -> Search:
+        def search(question: str) -> list[str]:
+            plan = retriever.analyzer.analyze(question)
+            if cfg.mode != "full":
+                plan.doc_keys = set(retriever.corpus.documents)   # plain retrievers know no versions
+            hits, _ = retriever.search_plan(plan, k=10, config=cfg)
+            return [h.article_id for h in hits]
+        return search
+
+    base = retriever.config
+    return {
+        "bm25": make(RetrievalConfig(mode="bm25")),
+        "dense": make(RetrievalConfig(mode="dense")),
+        "hybrid": make(RetrievalConfig(mode="hybrid", fusion=base.fusion, dense_weight=base.dense_weight)),
+        "full": make(base),
+    }
+
+
+def run_eval(settings: Settings | None = None, questions: list[Question] | None = None,
+             pipelines: list[str] | None = None, baselines: bool = True, progress: bool = True) -> dict:
+    """Scores per pipeline, overall and per voice."""
+    from .hybrid import HybridRetriever
+    settings = settings or Settings()
+    questions = questions if questions is not None else load_questions()
+    retriever = HybridRetriever.load(settings)
+    retriever.search("预热")   # load the embedder and jieba outside the timed runs
+    searches = article_pipelines(retriever)
+    if baselines:
+        from .baselines import chunk_baselines
+        searches.update(chunk_baselines(retriever, settings, progress=progress))
+    if pipelines:
+        searches = {k: v for k, v in searches.items() if k in pipelines}
+    if not pipelines or "full" in pipelines:
+        results_refusal = refusal_scores(retriever, questions)
+    else:
+        results_refusal = None
+    results: dict[str, dict] = {}
+    for name, search in searches.items():
+        runs = run_pipeline(search, questions)
+        per_voice = {"all": score_runs(runs).row()}
+        for voice in sorted({q.voice for q in questions}):
+            per_voice[voice] = score_runs([r for r in runs if r[0].voice == voice]).row()
+        results[name] = per_voice
+        if progress:
+            import sys
+            print(f"  {name}: recall@1={per_voice['all']['recall@1']:.3f}", file=sys.stderr)
+    if results_refusal is not None:
+        results["refusal"] = results_refusal
+    return results
+
+
+def refusal_scores(retriever, questions: list[Question]) -> dict:
+    """The answer layer's refusals: out-of-scope questions (empty gold) are the positives."""
+    from .answer import answer
+    tp = fp = fn = tn = 0
+    wrong: list[str] = []
+    for q in questions:
+        refused = answer(q.question, retriever).status == "not_covered"
+        if not q.gold:
+            tp, fn = tp + refused, fn + (not refused)
+        else:
+            fp, tn = fp + refused, tn + (not refused)
+        if refused != (not q.gold):
+            wrong.append(q.id)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {"refusal_precision": round(precision, 4), "refusal_recall": round(recall, 4),
+            "refused_in_scope": fp, "answered_out_of_scope": fn, "misjudged": wrong}
+
+
+def format_table(results: dict) -> str:
+    cols = ["n", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "p50_ms", "p95_ms"]
+    lines = ["| pipeline | voice | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 2)]
+    for name, per_voice in results.items():
+        if name == "refusal":
+            continue
+        for voice, row in per_voice.items():
+            vals = [f"{row[c]:.3f}" if isinstance(row[c], float) and c not in ("p50_ms", "p95_ms")
+                    else f"{row[c]}" for c in cols]
+            lines.append(f"| {name} | {voice} | " + " | ".join(vals) + " |")
+    return "\n".join(lines)
+
+
+def check_expected(results: dict, expected: dict, tolerance: float = 0.02) -> list[str]:
+    """pyserini-style check: every expected metric must be reached within the tolerance."""
+    out = []
+    for name, per_voice in expected.items():
+        if name.startswith("_"):
+            continue
+        for voice, metrics in per_voice.items():
+            for metric, want in metrics.items():
+                got = results.get(name, {}).get(voice, {}).get(metric)
+                if got is None:
+                    continue
+                ok = got >= want - tolerance if "ms" not in metric else True
+                out.append(f"{'OK  ' if ok else 'FAIL'} {name}/{voice} {metric}: {got:.4f} (expected {want:.4f})")
+    return out
+
+
+def add_eval_arguments(parser) -> None:
+    parser.add_argument("--questions", default=str(DEV_SET), help="JSONL question set (default evals/dev.jsonl)")
+    parser.add_argument("--pipeline", action="append", help="only these pipelines (repeatable)")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the chunking baselines (slow first run)")
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--check", action="store_true", help="compare with evals/expected.json; exit 1 on FAIL")
+
+
+EXAMPLES = """examples:
+  python -m kb eval                         all pipelines and both baselines, per voice
+  python -m kb eval --no-baselines --check  article pipelines only, checked against evals/expected.json
+  python -m evals.run                       the same as python -m kb eval"""
+
+
+def run_eval_cli(args) -> int:  # noqa: D401 - wired as `kb eval` by cli.PLUGINS
+    from .cli import _settings
+    from .errors import KBError
+    path = Path(args.questions)
+    if not path.is_file():
+        raise KBError(f"找不到问题集 {path}")
+    results = run_eval(_settings(args), load_questions(path), args.pipeline, baselines=not args.no_baselines)
+    print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else format_table(results))
+    if not args.json and "refusal" in results:
+        ref = results["refusal"]
+        print(f"\nrefusal (answer layer, out-of-scope = positive): precision {ref['refusal_precision']:.3f}, "
+              f"recall {ref['refusal_recall']:.3f}; refused in-scope {ref['refused_in_scope']}, "
+              f"answered out-of-scope {ref['answered_out_of_scope']}")
+    if args.check:
+        expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+        lines = check_expected(results, expected)
+        print("\n".join(lines))
+        return 1 if any(line.startswith("FAIL") for line in lines) else 0
+    return 0
+
