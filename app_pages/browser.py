@@ -32,10 +32,9 @@ def render(ctx: AppContext) -> None:
         art = corpus.documents[default_doc(corpus)].articles[0]
     ss[BROWSE_KEY] = art.id
     doc = corpus.documents[art.doc_key]
-    meta = doc.meta
 
     # The selectors follow the current article (set by any control below), then report changes back.
-    ss["browse_doc"] = doc.meta.key
+    ss["browse_doc"] = art.doc_key
     ss["browse_chapter"] = chapter_of(art)
     ss["browse_article"] = art.id
 

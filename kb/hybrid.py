@@ -49,6 +49,11 @@ class HybridRetriever:
         self._law_of = np.array([self.corpus.by_id[a].law for a in ids])
         self._intent_flags = {name: np.array([bool(rx.search(_intent_text(self.corpus.by_id[a]))) for a in ids])
                               for name, rx in ARTICLE_INTENT.items()}
+        # Criminal questions are answered by 刑法 and the judicial interpretations of it.
+        self._intent_flags["criminal"] = np.array([
+            self.corpus.by_id[a].law == "刑法" or
+            self.corpus.documents[self.corpus.by_id[a].doc_key].meta.doc_type == "judicial_interpretation"
+            for a in ids])
 
     @classmethod
     def load(cls, settings: Settings | None = None, config: RetrievalConfig | None = None) -> "HybridRetriever":

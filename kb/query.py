@@ -15,6 +15,8 @@ from .numerals import CN_NUMERAL_CHARS, cn_to_int, int_to_cn
 NUM = f"[{CN_NUMERAL_CHARS}0-9０-９]+"
 ARTICLE_REF_RE = re.compile(rf"第?\s*(?P<num>{NUM})\s*条(?:\s*之\s*(?P<sub>{NUM}))?")
 ITEM_REF_RE = re.compile(rf"(?:第\s*(?P<num>{NUM})\s*项|[（(](?P<paren>{NUM})[）)]|(?P<ord>{NUM})、)")
+EN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})\b(?P<month>)(?P<day>)")
+EN_ARTICLE_RE = re.compile(r"\barticle\s+(?P<num>\d{1,4})\b", re.I)
 YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?)?")
 OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法")
 NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新")
@@ -24,6 +26,7 @@ INTENT_PATTERNS = {
                           r"判几年|犯罪|罪|\b(fine|fined|penalt|punish|prison|jail|sentence|liabilit|crime|criminal)"),
     "definition": re.compile(r"定义|是指|含义|什么是|指的是|包括哪些|哪些属于|界定|\b(defin|what is meant|means)"),
     "effective": re.compile(r"施行|生效|实施日期|\b(take effect|come into force|effective)"),
+    "criminal": re.compile(r"判刑|坐牢|犯罪|刑事|罪|蹲监狱|\b(crime|criminal|prison|jail|imprison)"),
 }
 _FULLWIDTH = str.maketrans("０１２３４５６７８９（）", "0123456789()")
 
@@ -148,12 +151,14 @@ class QueryAnalyzer:
         plan = QueryPlan(text=text, language=detect_language(text))
         spans = self._find_laws(text)
         plan.laws = list(dict.fromkeys(law for _, _, law in spans))
+        if plan.language != "zh":
+            plan.translations = translate_terms(text)
+            plan.laws += [law for law in dict.fromkeys(self.corpus.resolve_law(t) for t in plan.translations)
+                          if law and law not in plan.laws]
         plan.missing = self._find_missing(text)
         self._choose_versions(plan, text, as_of, include_superseded)
         plan.direct = self._direct_refs(text, spans, plan)
         plan.expansions = self._lay_expansions(text)
-        if plan.language != "zh":
-            plan.translations = translate_terms(text)
         plan.intents = {name for name, rx in INTENT_PATTERNS.items() if rx.search(text.lower())}
         plan.domain_terms = self._domain_terms(text, plan)
         return plan
@@ -199,7 +204,7 @@ class QueryAnalyzer:
         if include_superseded:
             keys = set(corpus.documents)
         chosen: dict[str, str] = {}
-        year = YEAR_RE.search(text)
+        year = YEAR_RE.search(text) or (EN_YEAR_RE.search(text) if plan.language != "zh" else None)
         old = any(w in text for w in OLD_WORDS)
         for law in corpus.laws():
             versions = corpus.versions(law)
@@ -242,6 +247,9 @@ class QueryAnalyzer:
             except NumeralError:
                 continue
             self._add_ref(refs, law, label, plan)
+        if plan.language != "zh" and len(plan.laws) == 1:    # "Article 134 of the Criminal Law"
+            for m in EN_ARTICLE_RE.finditer(text):
+                self._add_ref(refs, plan.laws[0], str(int(m.group("num"))), plan)
         for law in plan.laws:        # documents numbered by items: 修正案第三项 / 工作要点（七）
             for key in self._keys_for(law, plan):
                 if self.corpus.documents[key].layout == "articles":

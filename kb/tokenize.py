@@ -19,7 +19,8 @@ STOPWORDS = frozenset("""
 有 有关 本 该 并 并且 且 也 就 都 而 中 上 下 时 后 前 内 外 所 者 这 那 哪些 什么 怎么 怎样 如何 吗 呢 吧
 啊 要 会 能 给 让 我 我们 你 他 她 它 他们 一 个 条 款 项 规定 什么样 多少 是否 哪 谁 请问 问
 the a an of to in on for is are be by with what which who how must shall may do does
-""".split())
+出 一道 出题 选题 单选 多选 单选题 多选题 判断题 填空题 考考 学员 考查 考试 题目 题
+""".split())   # the last line: a trainer's framing ("出一道…的单选题", "考考学员") is not the topic
 _PUNCT = re.compile(r"^[\W_]+$", re.U)
 _lock = threading.Lock()
 
