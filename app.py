@@ -15,7 +15,10 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="kb 应急管理法规知识库", page_icon="⚖️", layout="wide")
+# KB_MODE=kiosk (make kiosk): one public screen, app_pages/kiosk.py only, no navigation or sidebar.
+KIOSK = os.environ.get("KB_MODE", "").strip().lower() == "kiosk"
+st.set_page_config(page_title="安全生产法律小助手" if KIOSK else "kb 应急管理法规知识库", page_icon="⚖️",
+                   layout="wide", initial_sidebar_state="collapsed" if KIOSK else "auto")
 
 from app_pages._shared import AppContext, inject_css  # noqa: E402
 from kb.config import Settings  # noqa: E402
@@ -29,6 +32,8 @@ PAGES = [
     ("browser", "法规浏览", ":material/menu_book:"),
     ("phrase", "精确检索", ":material/manage_search:"),
     ("corpus_page", "语料", ":material/library_books:"),
+    ("trainer", "出题", ":material/quiz:"),
+    ("versions", "新旧对照", ":material/compare_arrows:"),
 ]
 
 
@@ -64,12 +69,19 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - a missing or damaged index is a message, never a traceback
         if not isinstance(exc, KBError):
             log.exception("loading the index failed")
+        if KIOSK:                 # a passer-by gets no commands; the log tells the administrator
+            log.error("kiosk: index not loaded: %s", exc)
+            st.error("本机暂时无法使用，请稍后再试或联系工作人员。")
+            return
         st.error(str(exc) if isinstance(exc, KBError) else f"索引无法加载（{type(exc).__name__}: {exc}）。")
         st.markdown("建立索引（首次约需几分钟，之后只处理有变化的条文）：")
         st.code("python -m kb build", language="bash")
         st.caption(f"索引位置 KB_HOME = {settings.home}")
         return
     ctx = AppContext(settings=settings, retriever=retriever, mode=os.environ.get("KB_MODE", ""))
+    if KIOSK:
+        page_runner("kiosk", ctx)()
+        return
     wanted = st.query_params.get("page")
     if wanted not in {name for name, _, _ in PAGES}:
         wanted = PAGES[0][0]

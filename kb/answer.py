@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import QueryError
-from .numerals import int_to_cn
+from .errors import NumeralError, QueryError
+from .numerals import CN_NUMERAL_CHARS, cn_to_int, int_to_cn
 from .query import QueryPlan
 from .schema import Answer, Article, Citation, DocMeta, Hit
 from .tokenize import tokenize
@@ -39,6 +39,9 @@ def answer(question: str, retriever, *, k: int = 5, as_of: str | None = None,
     if not question or not question.strip():
         raise QueryError("问题为空。请输入一个问题，例如：有限空间作业前要检测什么？")
     question = question.strip()[:MAX_QUESTION_CHARS]
+    change, change_notes = change_answer(question, retriever, laws=laws, doc_types=doc_types)
+    if change is not None:
+        return change
     plan = retriever.analyzer.analyze(question, as_of=as_of, include_superseded=include_superseded)
     hits, diag = retriever.search_plan(plan, k=k, laws=laws, doc_types=doc_types)
     conf = confidence(plan, hits, diag)
@@ -46,10 +49,109 @@ def answer(question: str, retriever, *, k: int = 5, as_of: str | None = None,
     if refusal is not None:
         return refusal
     extractive = compose_extractive(plan, hits, retriever)
+    extractive.notes.extend(change_notes)
     if llm is None:
         return extractive
     from .llm import llm_answer
     return llm_answer(llm, plan, hits, extractive, retriever.corpus)
+
+
+# ---- questions about changes between versions (新旧对照) ---------------------------------------------
+# A cheap test before kb.diff is imported: only questions with one of these words can be about changes.
+# "修正案" itself is not a cue (刑法修正案（十一）是从哪一天起施行的 is an ordinary question).
+CHANGE_RE = re.compile(r"修订|修改|修正(?!案)|变化|变动|新增|删除|删去|现在是第几条|原来的第|对应|改了|改动|新旧")
+CHANGE_CITATIONS = 10     # articles quoted in full; the others of the change go to `related`
+CHANGE_RELATED = 50
+CHANGE_QUOTE = 400        # an article longer than this is quoted by a verbatim prefix
+
+
+def looks_like_change_question(question: str) -> bool:
+    return bool(CHANGE_RE.search(question))
+
+
+def change_answer(question: str, retriever, laws: list[str] | None = None,
+                  doc_types: list[str] | None = None) -> tuple[Answer | None, list[str]]:
+    """(Answer from the version alignment or the amendment links, notes): an Answer when the question
+    asks what changed between two versions and the change cites articles; otherwise None, with a note
+    when the change path had something to say (e.g. the old version has no such article)."""
+    if not looks_like_change_question(question):
+        return None, []
+    from .diff import KIND_LABELS, answer_change_question   # lazy: kb.diff is only needed here
+    corpus = retriever.corpus
+    ca = answer_change_question(question, corpus)
+    if ca is None:
+        return None, []
+    if not ca.rows:
+        return None, [ca.summary]
+    ids = [aid for r in ca.rows for aid in (r.old_id, r.new_id) if aid and aid in corpus.by_id]
+    if laws:
+        wanted = {corpus.resolve_law(name) or name for name in laws}
+        if not any(corpus.by_id[aid].law in wanted for aid in ids):
+            return None, []
+    if doc_types and not any(corpus.documents[corpus.by_id[aid].doc_key].meta.doc_type in doc_types for aid in ids):
+        return None, []
+    rows = list(ca.rows)
+    if ca.kind == "amendment":      # the article the question names first (刑法第一百三十四条 …)
+        asked = set(article_labels(question))
+        rows.sort(key=lambda r: corpus.by_id[r.new_id].label not in asked if r.new_id in corpus.by_id else True)
+    reasons: dict[str, str] = {}
+    for r in rows:
+        label = KIND_LABELS.get(r.kind) or _AMEND_REASONS.get(r.kind, r.kind)
+        for side, aid in (("old", r.old_id), ("new", r.new_id)):
+            if not aid or aid not in corpus.by_id or aid in reasons:
+                continue
+            art = corpus.by_id[aid]
+            if ca.kind == "amendment":
+                reasons[aid] = f"修正案条款（{label}）" if side == "old" else f"被修改的条文（{label}）"
+            else:
+                reasons[aid] = f"{'旧版' if side == 'old' else '新版'} {art.version}（{label}）"
+    cites = [make_citation(corpus, corpus.by_id[aid], change_quote(corpus.by_id[aid]), reason=why)
+             for aid, why in reasons.items()]
+    notes = []
+    if ca.lines:
+        shown = ca.lines[:CHANGE_CITATIONS]
+        more = f"等 {len(ca.lines)} 处" if len(ca.lines) > len(shown) else ""
+        notes.append("对照：" + "；".join(shown) + more + "。")
+    if ca.kind != "amendment" and ca.law:
+        notes.append(f"完整的逐条对照见“新旧对照”页面，或运行 python -m kb diff {ca.law} "
+                     f"--from {ca.from_version} --to {ca.to_version}。")
+    left = len(cites) - CHANGE_CITATIONS - CHANGE_RELATED
+    if left > 0:
+        notes.append(f"另有 {left} 条相关条文未列出。")
+    ans = Answer("answered", question, "zh", ca.summary, cites[:CHANGE_CITATIONS],
+                 cites[CHANGE_CITATIONS:CHANGE_CITATIONS + CHANGE_RELATED], notes, [], "extractive", [])
+    problems = check_answer(ans, corpus)
+    if problems:   # never show an unchecked quote (should not happen: quotes are the articles' own words)
+        ans.citations = [c for c in ans.citations if not verify_citation(corpus, c)]
+        ans.related = [c for c in ans.related if not verify_citation(corpus, c)]
+        ans.notes.extend(problems)
+    return ans, []
+
+
+_ARTICLE_REF = re.compile(rf"第([{CN_NUMERAL_CHARS}0-9]+)条(?:之([{CN_NUMERAL_CHARS}]+))?")
+
+
+def article_labels(text: str) -> list[str]:
+    """'第一百三十四条之一' → ['134之一'] (the labels articles carry)."""
+    out = []
+    for m in _ARTICLE_REF.finditer(text):
+        try:
+            out.append(str(cn_to_int(m.group(1))) + (f"之{m.group(2)}" if m.group(2) else ""))
+        except NumeralError:
+            continue
+    return out
+
+
+_AMEND_REASONS = {"modify": "修改", "add_article": "增加一条", "add_clause": "增加一款", "delete": "删去"}
+
+
+def change_quote(art: Article, limit: int = CHANGE_QUOTE) -> str:
+    """The article's own words: the whole body, or a verbatim prefix ending at a sentence end."""
+    body = art.body
+    if len(body) <= limit:
+        return body
+    cut = max(body.rfind(p, 0, limit) for p in "。；\n")
+    return body[:cut + 1].rstrip("\n") if cut > 0 else body[:limit]
 
 
 # ---- confidence and refusal -------------------------------------------------------------------
@@ -294,13 +396,18 @@ def verify_citation(corpus, c: Citation) -> list[str]:
         return [f"引用的条文 {c.article_id} 不在索引中"]
     problems = []
     meta = corpus.documents[art.doc_key].meta
-    if c.law != art.law or c.version != meta.version or c.label != art.label:
+    if (c.law, c.version, c.label, c.title, c.status) != (art.law, meta.version, art.label, meta.title, meta.status):
         problems.append(f"引用 {c.line} 与条文 {c.article_id} 不符")
     if f"《{meta.title}》" not in c.line:
         problems.append(f"引用行 {c.line} 中的法规名称与条文不符")
     heading = art.heading.rstrip("、") if corpus.documents[art.doc_key].layout == "articles" else f"第{int_to_cn(art.number)}项"
     if heading not in c.line:
         problems.append(f"引用行 {c.line} 中的条号与条文不符")
+    expected = make_citation(corpus, art, "").line   # version phrase and status too, nothing appended
+    if not problems and c.line != expected:
+        problems.append(f"引用行 {c.line} 应为 {expected}")
+    if c.text != art.text:                            # the full text shown beside the quote
+        problems.append(f"{c.article_id} 的条文全文与索引中的原文不一致")
     for seg in c.quote.split("……"):
         if seg and seg not in art.text:
             problems.append(f"引文“{seg[:30]}…”不是 {c.article_id} 的原文")

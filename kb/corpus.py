@@ -39,10 +39,23 @@ class Corpus:
                  errors: list[str] | None = None, resolve: bool = True):
         self.documents: dict[str, Document] = {}
         self.errors: list[str] = list(errors or [])
+        # Article ids are "{short_title}@{version}#{label}": two files of the same version (a copy
+        # saved as "安全生产法(1)@2021-06-10.md", or the same file in two corpus folders) would
+        # collide, so only one is used (the first whose file is named so, else the first) and the
+        # others are reported.
+        documents = list(documents)
+        winner: dict[str, Document] = {}
         for doc in documents:
-            if doc.meta.key in self.documents:
-                self.errors.append(f"重复的文档版本 {doc.meta.key}：{doc.meta.path} 未使用，"
-                                   f"已使用 {self.documents[doc.meta.key].meta.path}")
+            vid = _version_id(doc.meta)
+            if vid not in winner or (doc.meta.key == vid and winner[vid].meta.key != vid):
+                winner[vid] = doc
+        for doc in documents:
+            used = winner[_version_id(doc.meta)]
+            if used is not doc or doc.meta.key in self.documents:
+                used = self.documents.get(doc.meta.key, used)
+                self.errors.append(f"重复的文档版本 {_version_id(doc.meta)}：{doc.meta.path or doc.meta.key} 未使用，"
+                                   f"已使用 {used.meta.path or used.meta.key}。同一文件的同一版本只能保留一份，"
+                                   "请删除或移走多余的文件。")
                 continue
             self.documents[doc.meta.key] = doc
         self.manifests = manifests or {}
@@ -151,6 +164,11 @@ class Corpus:
             expected = self.manifests.get(doc.meta.key, {}).get("articles")
             out.append(check_document(doc, expected))
         return out
+
+
+def _version_id(meta: DocMeta) -> str:
+    """The prefix of the ids of a document's articles: '安全生产法@2021-06-10'."""
+    return f"{meta.short_title}@{meta.version}"
 
 
 def check_document(doc: Document, expected: int | None) -> DocCheck:

@@ -43,3 +43,7 @@ class QuizError(KBError):
 
 class DiffError(KBError):
     """Two versions cannot be compared (unknown law or version, only one version, bad filter)."""
+
+
+class LLMError(KBError):
+    """The optional LLM endpoint is not configured, or it failed (timeout, HTTP error, empty output)."""

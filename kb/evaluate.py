@@ -144,6 +144,7 @@ def run_eval(settings: Settings | None = None, questions: list[Question] | None 
         results_refusal = None
     results: dict[str, dict] = {}
     for name, search in searches.items():
+        retriever._qcache.clear()      # each pipeline pays for its own query embeddings
         runs = run_pipeline(search, questions)
         per_voice = {"all": score_runs(runs).row()}
         for voice in sorted({q.voice for q in questions}):

@@ -5,13 +5,15 @@ RRF (Cormack et al. 2009) is available for comparison: its k=60 is the rank cons
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import Settings
+from .errors import QueryError
 from .index import LoadedIndex, load_index
 from .query import QueryAnalyzer, QueryPlan
 from .schema import Hit
@@ -29,6 +31,8 @@ class RetrievalConfig:
     expansion_weight: float = 0.3  # BM25 weight of legal terms added for everyday words
     intent_boost: float = 0.2      # added to penalty/definition/effective-date articles when asked for
     restrict_to_named_law: bool = True
+    reranker: str = field(default_factory=lambda: os.environ.get("KB_RERANKER", ""))  # local cross-encoder dir
+    rerank_depth: int = 20         # how many fused hits the reranker sees
 
 
 class HybridRetriever:
@@ -40,6 +44,7 @@ class HybridRetriever:
         self.config = config or RetrievalConfig()
         self._embedder = embedder
         self._lock = threading.Lock()
+        self._qcache: dict[str, np.ndarray] = {}
         self.analyzer = QueryAnalyzer(self.corpus)
         add_words(list(self.corpus.names))
         ids = index.article_ids
@@ -72,6 +77,8 @@ class HybridRetriever:
     def search(self, question: str, k: int = 10, as_of: str | None = None,
                include_superseded: bool = False, laws: list[str] | None = None,
                doc_types: list[str] | None = None, config: RetrievalConfig | None = None) -> list[Hit]:
+        if not question or not question.strip():
+            raise QueryError("问题为空。请输入一个问题，例如：有限空间作业前要检测什么？")
         plan = self.analyzer.analyze(question, as_of=as_of, include_superseded=include_superseded)
         hits, _ = self.search_plan(plan, k, laws=laws, doc_types=doc_types, config=config)
         return hits
@@ -94,14 +101,19 @@ class HybridRetriever:
                 fused = fused + cfg.intent_boost * self._intent_flags[intent]
         tokens = tokens + tokenize(" ".join(plan.translations + plan.expansions)) if full else tokens
         fused = np.where(mask, fused, -np.inf)
-        order = [i for i in np.argsort(-fused, kind="stable")[: k * 2] if np.isfinite(fused[i])]
+        depth = max(k * 2, cfg.rerank_depth if (full and cfg.reranker) else 0)
+        order = [i for i in np.argsort(-fused, kind="stable")[:depth] if np.isfinite(fused[i])]
         ranked = [(int(i), float(fused[i])) for i in order]
         if full and plan.direct:
             ranked = self._put_direct_first(plan, ranked)
         diag = {"bm25_max": float(bm25[mask].max()) if bm25 is not None and mask.any() else 0.0,
                 "dense_max": float(dense[mask].max()) if dense is not None and mask.any() else 0.0,
                 "tokens": tokens}
-        return [self._hit(i, s, bm25, dense, tokens) for i, s in ranked[:k]], diag
+        hits = [self._hit(i, s, bm25, dense, tokens) for i, s in ranked]
+        if full and cfg.reranker:
+            from .rerank import load_reranker
+            hits = load_reranker(cfg.reranker).rerank(plan.text, hits, keep_first=len(plan.direct))
+        return hits[:k], diag
 
     # ---- internals -------------------------------------------------------------------
     def _mask(self, plan: QueryPlan, laws, doc_types, restrict: bool) -> np.ndarray:
@@ -131,11 +143,23 @@ class HybridRetriever:
 
     def _dense_scores(self, text: str) -> np.ndarray:
         """Cosine similarity per article: the best of its pieces."""
-        q = self.embedder.embed_queries([text])[0]
+        q = self._query_vector(text)
         node_scores = self.index.dense.all_scores(q)
         out = np.full(len(self._pos), -1.0, dtype=np.float32)
         np.maximum.at(out, self._node_pos, node_scores)
         return out
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """Query embedding, remembered for repeated questions (kiosk topics, app reruns)."""
+        with self._lock:
+            vec = self._qcache.get(text)
+        if vec is None:
+            vec = self.embedder.embed_queries([text])[0]
+            with self._lock:
+                if len(self._qcache) >= 512:
+                    self._qcache.pop(next(iter(self._qcache)))
+                self._qcache[text] = vec
+        return vec
 
     def _fuse(self, bm25, dense, mask, cfg: RetrievalConfig) -> np.ndarray:
         if dense is None:

@@ -34,6 +34,8 @@ from .schema import Article
 FORMAT_VERSION = 1
 MAX_PIECE_CHARS = 450      # e5-small reads 512 tokens; longer articles are split at 款 boundaries
 REBUILD_HINT = "请运行 python -m kb build 重建索引。"
+# Data files that change neither tokenisation nor query handling: editing them needs no rebuild.
+NOT_INDEX_DATA = frozenset({"kiosk_topics.json"})
 
 
 @dataclass
@@ -174,7 +176,7 @@ def data_fingerprint() -> str:
     """Hash of the curated data files that change tokenisation or query handling."""
     h = hashlib.sha256()
     for p in sorted(DATA_DIR.glob("*")):
-        if p.is_file():
+        if p.is_file() and p.name not in NOT_INDEX_DATA:
             h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:16]
 
@@ -308,11 +310,17 @@ def _swap(settings: Settings, build_dir: Path) -> None:
 
 
 def _remove_old_builds(settings: Settings, keep: Path, spare: int = 1) -> None:
-    """Keep the live build and `spare` previous ones (a reader may still be using it)."""
+    """Keep the live build and `spare` previous complete ones (a reader may still be using it).
+
+    A folder without manifest.json is what a killed build left behind (the manifest is written
+    last); it is never a spare. Runs under the build lock, so no other build is writing one."""
     builds = sorted((p for p in settings.builds_dir.iterdir() if p.is_dir()), key=lambda p: p.name)
     old = [p for p in builds if p != keep]
-    for p in old[:-spare] if spare else old:
-        shutil.rmtree(p, ignore_errors=True)
+    complete = [p for p in old if (p / "manifest.json").is_file()]
+    spares = set(complete[-spare:]) if spare else set()
+    for p in old:
+        if p not in spares:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _current_fingerprint(settings: Settings) -> dict | None:

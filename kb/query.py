@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -29,6 +30,7 @@ INTENT_PATTERNS = {
     "criminal": re.compile(r"判刑|坐牢|犯罪|刑事|罪|蹲监狱|\b(crime|criminal|prison|jail|imprison)"),
 }
 _FULLWIDTH = str.maketrans("０１２３４５６７８９（）", "0123456789()")
+_LANGDETECT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,11 @@ def detect_language(text: str) -> str:
         return "zh"
     try:
         from langdetect import DetectorFactory, detect
-        DetectorFactory.seed = 0
-        lang = detect(text)
+        # langdetect loads its profiles into a global on first use without a lock: a second
+        # thread could see a half-loaded factory and get a different answer.
+        with _LANGDETECT_LOCK:
+            DetectorFactory.seed = 0
+            lang = detect(text)
     except Exception:  # noqa: BLE001 - langdetect raises on texts without features
         return "en"
     return "en" if lang.startswith("zh") is False and lang in ("en", "fr", "de", "nl", "it", "es", "pt") \

@@ -46,6 +46,8 @@ EXAMPLES = """examples:
   python -m kb quiz --law 消防法 --law 安全生产法 --out quiz.gift          Moodle GIFT import file
   python -m kb quiz --law 突发事件应对法 --version 2007-08-30 --types single:5,judge:5 --format json
       (a superseded version: every item is marked superseded and says so in its stem)
+  python -m kb quiz --law 突发事件应对法 --changed-only --types single:5,judge:5 --seed 3
+      (only articles the latest revision changed or added; stems start "修订后，")
   formats: .xlsx .csv .json .docx .gift/.txt; types: single 单选, multi 多选, judge 判断, cloze 填空"""
 
 
@@ -121,6 +123,34 @@ class Quiz:
     report: GateReport
     seed: int
     scope: list[str]       # article ids in scope
+    changed_only: bool = False
+
+
+CHANGED_TAG = "修订变化"
+REVISED_PREFIX = "修订后，"
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """How the latest revision touched an article of the newer version (from kb.align)."""
+    kind: str                  # the pair kind: modified, renumbered, split, merged, added
+    old_labels: tuple[str, ...]   # the article(s) of the previous version it comes from; () if added
+    year: str                  # year of the revision (the newer version)
+    text_changed: bool         # False for an article only renumbered
+
+    @property
+    def note(self) -> str:
+        """'本条在2024年修订中有变化（原第四十二条）。' / '本条为2024年修订新增。'"""
+        if not self.old_labels:
+            return f"本条为{self.year}年修订新增。"
+        olds = "、".join(_label_cn(x) for x in self.old_labels)
+        tail = "：条号变动，条文未改。" if not self.text_changed else "。"
+        return f"本条在{self.year}年修订中有变化（原{olds}）{tail}"
+
+
+def _label_cn(label: str) -> str:
+    num, _, sub = label.partition("之")
+    return f"第{int_to_cn(int(num))}条" + (f"之{sub}" if sub else "")
 
 
 # ---- text helpers --------------------------------------------------------------------------------
@@ -516,11 +546,69 @@ class _Context:
     def __init__(self, corpus):
         self.corpus = corpus
         self.docs: dict[str, _DocFacts] = {}
+        self.change_maps: dict[str, dict[str, ArticleChange]] = {}
 
     def doc(self, key: str) -> _DocFacts:
         if key not in self.docs:
             self.docs[key] = _DocFacts(self.corpus.documents[key])
         return self.docs[key]
+
+    def changes(self, key: str) -> dict[str, ArticleChange]:
+        if key not in self.change_maps:
+            self.change_maps[key] = _change_map(self.corpus, key)
+        return self.change_maps[key]
+
+
+def previous_version(corpus, key: str):
+    """The document version just before `key` in the corpus, or None (only one version)."""
+    doc = corpus.documents[key]
+    metas = corpus.versions(doc.meta.short_title)
+    keys = [m.key for m in metas]
+    if key not in keys or keys.index(key) == 0:
+        return None
+    return corpus.documents[keys[keys.index(key) - 1]]
+
+
+def _change_map(corpus, key: str) -> dict[str, ArticleChange]:
+    """article id (of version `key`) → ArticleChange, for every article the revision from the previous
+    version changed (pair kind ≠ unchanged) or added; {} if the corpus holds no earlier version."""
+    old = previous_version(corpus, key)
+    if old is None:
+        return {}
+    from .align import UNCHANGED
+    from .diff import cached_alignment   # lazy: only documents with an older version need it
+    new = corpus.documents[key]
+    al = cached_alignment(old, new)
+    year = (new.meta.promulgated or new.meta.version)[:4]
+    out: dict[str, ArticleChange] = {}
+    for art in new.articles:
+        pairs = al.for_new(art.label)
+        if not pairs or all(p.kind == UNCHANGED for p in pairs):
+            continue
+        olds = tuple(dict.fromkeys(p.old.label for p in pairs if p.old))
+        out[art.id] = ArticleChange(pairs[0].kind, olds, year, any(p.text_changed for p in pairs))
+    return out
+
+
+def article_changes(corpus, key: str) -> dict[str, ArticleChange]:
+    """Public: the changed/added articles of document version `key` (see _change_map)."""
+    return _context(corpus).changes(key)
+
+
+def mark_changes(items: list[QuizItem], corpus) -> list[QuizItem]:
+    """Tag items whose source article the latest revision changed ("修订变化") and add the note
+    '本条在YYYY年修订中有变化（原第X条）' to the explanation (in place; returns the items)."""
+    ctx = _context(corpus)
+    for it in items:
+        art = corpus.by_id.get(it.source.article_id)
+        if art is None or art.status != "in_force":
+            continue
+        change = ctx.changes(art.doc_key).get(art.id)
+        if change is None or CHANGED_TAG in it.tags:
+            continue
+        it.tags = [CHANGED_TAG] + it.tags
+        it.explanation = it.explanation + change.note
+    return items
 
 
 _CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -676,7 +764,7 @@ def _choice_items(info, en: Enumeration, typ: str, rng) -> QuizItem | None:
 
 
 # ---- quality gates ---------------------------------------------------------------------------------
-PREFIX_RE = re.compile(r"^根据《[^》]+》(?:（[^）]*）)?，")
+PREFIX_RE = re.compile(r"^(?:修订后，)?根据《[^》]+》(?:（[^）]*）)?，")
 _PLACEHOLDER_RE = re.compile(r"\{[^}]*\}|TODO|XXX|××|\bNone\b|\?\?|……|<[^>]*>|_{2,}|＿{2,}")
 _PAIRS = {"）": "（", ")": "(", "》": "《", "”": "“", "」": "「", "】": "【", "]": "[", "’": "‘", "}": "{"}
 _OPENERS = set(_PAIRS.values())
@@ -710,7 +798,7 @@ def gate_stem(item: QuizItem) -> str | None:
     if not balanced(s) or "\n" in s:
         return "题干括号或引号不成对"
     if not PREFIX_RE.match(s) or s[-1] not in "。？":
-        return "题干应以“根据《…》，”开头、以句号或问号结尾"
+        return "题干应以“根据《…》，”（或“修订后，根据《…》，”）开头、以句号或问号结尾"
     return None
 
 
@@ -871,17 +959,52 @@ def _first_rejection(item: QuizItem, corpus) -> Rejection | None:
 
 
 def generate_quiz(corpus, laws=None, *, chapters=None, articles=None, version: str | None = None,
-                  types=None, seed: int | None = None, strict: bool = True) -> Quiz:
+                  types=None, seed: int | None = None, strict: bool = True, changed_only: bool = False) -> Quiz:
     """Build candidates from every fact in scope, keep those that pass the gates, then draw the requested
     number of each type with random.Random(seed), at most one item per fact and spread over articles.
 
+    Items from an article the latest revision changed are tagged "修订变化" with a note in the explanation.
+    With `changed_only`, the scope is narrowed to the articles the revision added or whose text it changed,
+    and every stem starts "修订后，".
     With `strict`, a type that cannot be filled raises QuizError saying how many could be made."""
     t0 = time.perf_counter()
     counts = parse_types(types)
     seed = random.SystemRandom().randrange(1_000_000) if seed is None else int(seed)
     rng = random.Random(seed)
     arts = select_articles(corpus, laws, chapters, articles, version)
-    ctx, report = _context(corpus), GateReport()
+    if changed_only:
+        arts = changed_articles(corpus, arts)
+    report = GateReport()
+    pools = _candidates(corpus, arts, counts, rng, report, changed_only)
+    items = mark_changes(_select(pools, counts, rng, report), corpus)
+    report.available = {t: len({it.fact for it in pools[t]}) for t in counts}
+    report.selected, report.seconds = len(items), time.perf_counter() - t0
+    short = {t: n for t, n in counts.items() if sum(it.type == t for it in items) < n}
+    if short and strict:
+        made = "、".join(f"{TYPES[t]} {sum(it.type == t for it in items)} 道（要求 {n} 道）" for t, n in short.items())
+        raise QuizError(f"所选范围内只能生成 {made}。请扩大范围（--law/--chapter/--articles）或减少 --types 中的数量。")
+    return Quiz(items, report, seed, [a.id for a in arts], changed_only)
+
+
+def changed_articles(corpus, arts: list[Article]) -> list[Article]:
+    """The articles of `arts` that the latest revision added or whose text it changed; QuizError if none
+    (e.g. the document has no earlier version in the corpus)."""
+    ctx = _context(corpus)
+    keep = [a for a in arts if (c := ctx.changes(a.doc_key).get(a.id)) is not None and c.text_changed]
+    if not keep:
+        docs = list(dict.fromkeys(a.doc_key for a in arts))
+        without = [corpus.documents[k].meta.short_title for k in docs if previous_version(corpus, k) is None]
+        multi = [n for n in corpus.laws() if len(corpus.versions(n)) > 1]
+        why = (f"{'、'.join(without)} 在语料中没有更早的版本，无法判断哪些条文有修订变化"
+               if without else "所选范围内没有修订中新增或改动的条文")
+        raise QuizError(f"{why}。有多个版本的文件：{'、'.join(multi) or '无'}。")
+    return keep
+
+
+def _candidates(corpus, arts: list[Article], counts: dict[str, int], rng, report: GateReport,
+                changed_only: bool = False) -> dict[str, list[QuizItem]]:
+    """Every candidate item of the requested types over the articles that passes the gates, per type."""
+    ctx = _context(corpus)
     pools: dict[str, list[QuizItem]] = {t: [] for t in TYPES}
 
     def attempt(build, tries: int = 3) -> None:
@@ -889,6 +1012,8 @@ def generate_quiz(corpus, laws=None, *, chapters=None, articles=None, version: s
             item = build()
             if item is None:
                 return
+            if changed_only and not item.stem.startswith(REVISED_PREFIX):
+                item.stem = REVISED_PREFIX + item.stem
             report.candidates += 1
             why = _first_rejection(item, corpus)
             if why is None:
@@ -914,14 +1039,30 @@ def generate_quiz(corpus, laws=None, *, chapters=None, articles=None, version: s
             for typ in ("multi", "single"):
                 if counts.get(typ):
                     attempt(lambda: _choice_items(info, en, typ, rng))
-    items = _select(pools, counts, rng, report)
-    report.available = {t: len({it.fact for it in pools[t]}) for t in counts}
-    report.selected, report.seconds = len(items), time.perf_counter() - t0
-    short = {t: n for t, n in counts.items() if sum(it.type == t for it in items) < n}
-    if short and strict:
-        made = "、".join(f"{TYPES[t]} {sum(it.type == t for it in items)} 道（要求 {n} 道）" for t, n in short.items())
-        raise QuizError(f"所选范围内只能生成 {made}。请扩大范围（--law/--chapter/--articles）或减少 --types 中的数量。")
-    return Quiz(items, report, seed, [a.id for a in arts])
+    return pools
+
+
+def regenerate_item(corpus, quiz: Quiz, index: int, seed: int | None = None) -> QuizItem:
+    """A new item of the same type over the quiz's scope to replace quiz.items[index]: another fact than
+    every item of the quiz (the replaced one included), passing every gate; a 判断题 keeps its key
+    (正确/错误) when it can, so the quiz stays balanced. `seed` (default: quiz.seed + index + 1) draws it.
+    Returns the item; the caller puts it in place (quiz.items[index] = item). QuizError if none is left."""
+    if not 0 <= index < len(quiz.items):
+        raise QuizError(f"没有第 {index + 1} 题（共 {len(quiz.items)} 题）。")
+    old = quiz.items[index]
+    rng = random.Random(quiz.seed + index + 1 if seed is None else int(seed))
+    arts = [corpus.by_id[a] for a in quiz.scope if a in corpus.by_id]
+    pools = _candidates(corpus, arts, {old.type: 1}, rng, GateReport(), quiz.changed_only)
+    used = {x for it in quiz.items for x in (it.fact, norm(it.stem)) if x}
+    pool = [it for it in pools[old.type] if it.fact not in used and norm(it.stem) not in used]
+    if old.type == "judge":
+        pool = [it for it in pool if it.key == old.key] or pool
+    if not pool:
+        raise QuizError(f"所选范围内没有可替换第 {index + 1} 题的其他{old.type_label}；请删除该题或扩大范围。")
+    # prefer an article the quiz does not ask about yet, then any
+    asked = {it.source.article_id for it in quiz.items}
+    fresh = [it for it in pool if it.source.article_id not in asked]
+    return mark_changes([rng.choice(fresh or pool)], corpus)[0]
 
 
 def _select(pools, counts, rng, report) -> list[QuizItem]:
@@ -988,6 +1129,8 @@ def add_quiz_arguments(p) -> None:
     p.add_argument("--chapter", action="append", metavar="TEXT", help="chapter or section, e.g. 第三章 (repeatable)")
     p.add_argument("--articles", metavar="RANGES", help="article numbers, e.g. 21-30,95")
     p.add_argument("--version", help="version label, e.g. 2007-08-30 (default: the version in force)")
+    p.add_argument("--changed-only", action="store_true",
+                   help="only articles the latest revision added or changed (needs an earlier version in the corpus)")
     p.add_argument("--types", default=DEFAULT_TYPES, metavar="SPEC", help=f"types and counts (default {DEFAULT_TYPES})")
     p.add_argument("--seed", type=int, help="random seed; the same seed gives the same quiz (default: random, printed)")
     p.add_argument("--out", "-o", metavar="FILE", help="write .xlsx .csv .json .docx or .gift/.txt (format from the extension)")
@@ -1003,7 +1146,8 @@ def run_quiz(args) -> int:
     if args.out:
         check_output(args.out, args.format)
     quiz = generate_quiz(load_corpus_for(args), args.law, chapters=args.chapter, articles=args.articles,
-                         version=args.version, types=args.types, seed=args.seed)
+                         version=args.version, types=args.types, seed=args.seed,
+                         changed_only=getattr(args, "changed_only", False))
     print(quiz.report.summary() + f"\n随机种子 {quiz.seed}（用 --seed {quiz.seed} 可重现同一份题目）", file=sys.stderr)
     if args.out:
         for path in export_quiz(quiz.items, args.out, args.format):

@@ -1,0 +1,119 @@
+"""Speed and memory benchmark for the foundation and answer targets. Prints a table.
+
+    python -m evals.bench                 everything, including a full build from an empty cache
+    python -m evals.bench --skip-full     skip the full build (minutes); use the current index
+
+Targets (issue 2 and 4): full build ≤ 240 s, no-change rebuild ≤ 5 s, warm search p50 ≤ 60 ms,
+cold `python -m kb search` ≤ 3 s, peak memory while serving ≤ 1.5 GB, warm `ask` p50 ≤ 150 ms,
+first answer in a fresh process (what the app does at start) ≤ 5 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kb.config import PROJECT_ROOT, Settings
+from kb.evaluate import load_questions
+
+PY = sys.executable
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def full_build(settings: Settings) -> float:
+    from kb.index import build_index
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Settings(corpus_dirs=settings.corpus_dirs, home=Path(tmp), model=settings.model)
+        t = time.perf_counter()
+        build_index(fresh, progress=True)
+        return time.perf_counter() - t
+
+
+def no_change_rebuild(settings: Settings) -> float:
+    from kb.index import build_index
+    build_index(settings, progress=False)          # make sure it is current
+    t = time.perf_counter()
+    report = build_index(settings, progress=False)
+    assert report.up_to_date, "index was not up to date"
+    return time.perf_counter() - t
+
+
+def serving(settings: Settings, n: int) -> dict:
+    """Warm search and ask latencies, and peak memory, measured in a fresh process."""
+    code = f"""
+import json, resource, statistics, time
+from pathlib import Path
+from kb.config import Settings
+from kb.hybrid import HybridRetriever
+from kb.answer import answer
+from kb.evaluate import load_questions
+t0 = time.perf_counter()
+r = HybridRetriever.load(Settings(home=Path({str(settings.home)!r})))
+first = answer("安全生产法第九十五条", r)
+first_s = time.perf_counter() - t0
+qs = [q.question for q in load_questions()][:{n}]
+s, a = [], []
+for q in qs:
+    t = time.perf_counter(); r.search(q, k=10); s.append(time.perf_counter() - t)
+for q in qs:
+    t = time.perf_counter(); answer(q, r); a.append(time.perf_counter() - t)
+print(json.dumps({{"first_answer_s": first_s, "search": s, "ask": a,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cold_cli(settings: Settings, runs: int = 3) -> list[float]:
+    env = dict(os.environ, KB_HOME=str(settings.home))
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([PY, "-m", "kb", "search", "有限空间作业前要检测什么", "-k", "3"], env=env,
+                       capture_output=True, check=True, cwd=PROJECT_ROOT)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--skip-full", action="store_true", help="skip the full build from an empty cache")
+    ap.add_argument("-n", type=int, default=200, help="questions for the latency runs (default 200)")
+    args = ap.parse_args()
+    settings = Settings()
+    rows = []
+    if not args.skip_full:
+        rows.append(("full build, empty cache (s)", full_build(settings), 240))
+    rows.append(("no-change rebuild (s)", no_change_rebuild(settings), 5))
+    serve = serving(settings, args.n)
+    ms = [1000 * x for x in serve["search"]]
+    ams = [1000 * x for x in serve["ask"]]
+    rows += [
+        ("warm search p50 (ms)", statistics.median(ms), 60),
+        ("warm search p95 (ms)", pct(ms, 0.95), 150),
+        ("warm ask p50 (ms)", statistics.median(ams), 150),
+        ("first answer in a fresh process (s)", serve["first_answer_s"], 5),
+        ("peak memory while serving (MB)", serve["peak_rss_mb"], 1536),
+    ]
+    cold = cold_cli(settings)
+    rows.append(("cold python -m kb search, median of 3 (s)", statistics.median(cold), 3))
+    print(f"| measure | value | target | |\n|---|---|---|---|")
+    for name, value, target in rows:
+        print(f"| {name} | {value:.2f} | ≤ {target} | {'OK' if value <= target else 'MISS'} |")
+    print(f"\n{len(ms)} questions from evals/dev.jsonl; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every row).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

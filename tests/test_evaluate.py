@@ -1,0 +1,64 @@
+"""The eval harness: metrics on hand-computed cases, and the checked-in expected scores."""
+import json
+
+import pytest
+
+from kb.evaluate import (EXPECTED, Question, check_expected, load_questions, mrr_at, ndcg_at, recall_at,
+                         run_eval, score_runs)
+
+
+def test_capped_recall():
+    # two gold articles: finding either at rank 1 gives recall@1 = 1 (capped by min(k, |gold|))
+    assert recall_at(["a", "x"], ["a", "b"], 1) == 1.0
+    assert recall_at(["x", "a"], ["a", "b"], 1) == 0.0
+    # at k=3 both are needed: one of two found → 0.5
+    assert recall_at(["a", "x", "y"], ["a", "b"], 3) == 0.5
+    assert recall_at(["a", "b", "y"], ["a", "b"], 3) == 1.0
+
+
+def test_mrr_and_ndcg():
+    assert mrr_at(["x", "y", "a"], ["a"]) == pytest.approx(1 / 3)
+    assert mrr_at(["x"] * 10 + ["a"], ["a"]) == 0.0            # rank 11 is outside @10
+    # one gold at rank 2: DCG = 1/log2(3), ideal = 1
+    assert ndcg_at(["x", "a"], ["a"]) == pytest.approx(0.6309, abs=1e-4)
+
+
+def test_score_runs_ignores_out_of_scope_questions():
+    q1 = Question("1", "q", "lay", ["a"])
+    q2 = Question("2", "q", "lay", ["b"])
+    oos = Question("3", "q", "lay", [])
+    s = score_runs([(q1, ["a"], 0.01), (q2, ["x", "b"], 0.03), (oos, ["z"], 0.02)])
+    assert s.n == 2
+    assert s.recall[1] == 0.5           # q1 hit at 1, q2 at 2
+    assert s.mrr == pytest.approx(0.75)
+    assert s.p50_ms == pytest.approx(20.0)
+
+
+def test_check_expected_flags_a_drop():
+    results = {"full": {"all": {"recall@1": 0.70}}}
+    lines = check_expected(results, {"full": {"all": {"recall@1": 0.75}}}, tolerance=0.02)
+    assert lines[0].startswith("FAIL")
+    lines = check_expected(results, {"full": {"all": {"recall@1": 0.71}}}, tolerance=0.02)
+    assert lines[0].startswith("OK")
+
+
+def test_dev_set_shape():
+    qs = load_questions()
+    assert len(qs) >= 150
+    assert {q.voice for q in qs} == {"officer", "trainer", "lay", "english"}
+    assert len({g.split("@")[0] for q in qs for g in q.gold}) >= 12
+
+
+def test_expected_scores_hold(real_settings):
+    """The checked-in scores of evals/expected.json, re-measured on the article pipelines
+    (the chunking baselines are slow to embed and are checked by `python -m kb eval --check`)."""
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    results = run_eval(real_settings, pipelines=["bm25", "full"], baselines=False, progress=False)
+    subset = {k: v for k, v in expected.items() if k in ("bm25", "full")}
+    lines = check_expected(results, subset, tolerance=0.02)
+    assert lines, "expected.json has no entries for bm25/full"
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert not failed, "\n".join(failed)
+    refusal = expected.get("refusal", {})
+    for metric, want in refusal.items():
+        assert results["refusal"][metric] >= want - 0.05, (metric, results["refusal"][metric], want)
