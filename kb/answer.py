@@ -383,7 +383,9 @@ def _current_counterpart(retriever, art: Article) -> Article | None:
     current = retriever.corpus.current(art.law)
     if current is None or current.key == art.doc_key:
         return None
-    hits = retriever.search(art.body[:300], k=1, laws=[art.law])
+    plan = retriever.analyzer.analyze(art.body[:300])
+    plan.doc_keys, plan.direct = {current.key}, []    # the old words may mention years or 原来的
+    hits, _ = retriever.search_plan(plan, k=1)
     return retriever.corpus.by_id[hits[0].article_id] if hits else None
 
 

@@ -118,7 +118,13 @@ def translate_terms(text: str) -> list[str]:
     return out
 
 
+SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+
 def normalise(text: str) -> str:
+    # A lone surrogate (undecodable bytes in argv arrive as \udcff) cannot be encoded as UTF-8,
+    # which the embedder and the output need: it is dropped.
+    text = SURROGATE_RE.sub("", text)
     text = text.translate(_FULLWIDTH).replace("\u3000", " ")
     return re.sub(r"\s+", " ", text).strip()
 
