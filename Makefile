@@ -30,6 +30,7 @@ run: build
 test: install
 	$(PY) -m pytest -q
 
-# Placeholder: the kiosk page is added later; KB_MODE=kiosk is read by app.py.
+# The public kiosk: app_pages/kiosk.py only (no navigation, no sidebar). Settings: KB_KIOSK_IDLE_SECONDS,
+# KB_KIOSK_MAX_CHARS, KB_KIOSK_MAX_PER_MINUTE, KB_KIOSK_STATS (see kb/kiosk.py).
 kiosk: build
 	KB_MODE=kiosk $(STREAMLIT)

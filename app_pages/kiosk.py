@@ -25,7 +25,7 @@ LAST_ACTIVE = "kiosk_last_active"  # time.time() of the last touch
 NOTICE = "kiosk_notice"            # a gentle message shown once
 KEYS = (TURNS, TIMES, LAST_ACTIVE, NOTICE)
 MAX_TURNS = 3
-COLUMNS = 3
+COLUMNS = 2
 TITLE = "安全生产法律小助手"
 
 # Hide everything a passer-by could break (sidebar, menu, toolbar, deploy button, footer) and make
@@ -37,11 +37,13 @@ CSS = """
 [data-testid="stStatusWidget"], [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], #MainMenu, footer
   { display: none !important; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
-[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem; max-width: 1280px; }
-h1 { font-size: 2.6rem !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem; max-width: 1800px; }
+h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
 .kiosk-lead { font-size: 1.45rem; margin-bottom: 0.6rem; }
-.stButton > button { min-height: 4.4rem; width: 100%; border-radius: 16px; border-width: 2px; }
-.stButton > button p { font-size: 1.5rem !important; font-weight: 600; }
+.stButton > button { min-height: 4rem; width: 100%; border-radius: 16px; border-width: 2px; }
+.stButton > button p { font-size: 1.4rem !important; font-weight: 600; white-space: normal; line-height: 1.3; }
+.stButton > button div { overflow: visible; }
+.kiosk-welcome { font-size: 1.6rem; line-height: 1.8; padding: 2rem 1rem; color: #444; }
 .kiosk-asked { font-size: 1.3rem; color: #555; margin-bottom: 0.4rem; }
 .kiosk-plain { font-size: 1.8rem; font-weight: 700; line-height: 1.55; margin: 0.3rem 0 0.8rem 0; }
 .kiosk-cite { font-size: 1.2rem; font-weight: 600; color: #8c5a00; }
@@ -67,28 +69,34 @@ def render(ctx: AppContext) -> None:
                 unsafe_allow_html=True)
 
     asked = None
-    cols = st.columns(COLUMNS)
-    for i, topic in enumerate(topics()):
-        if cols[i % COLUMNS].button(topic.label, key=f"kiosk_topic_{topic.id}", use_container_width=True):
-            asked = (topic.question, topic)
+    left, right = st.columns([6, 6], gap="large")     # buttons beside the answer: one screen
+    with left:
+        cols = st.columns(COLUMNS)
+        for i, topic in enumerate(topics()):
+            if cols[i % COLUMNS].button(topic.label, key=f"kiosk_topic_{topic.id}", use_container_width=True):
+                asked = (topic.question, topic)
     typed = st.chat_input(f"在这里输入问题（{cfg.max_chars} 字以内）", key="kiosk_input")
     if typed is not None:
         asked = (typed, None)
     if asked is not None:
         handle(ctx, cfg, *asked)
 
-    notice = ss.pop(NOTICE, None)
-    if notice:
-        st.warning(notice)
-    turns = ss.get(TURNS, [])
-    for n, turn in enumerate(turns):
-        if n == 0:
-            show_turn(turn)
-        else:
-            with st.expander(f"之前的问题：{turn['asked'][:30]}"):
+    with right:
+        notice = ss.pop(NOTICE, None)
+        if notice:
+            st.warning(notice)
+        turns = ss.get(TURNS, [])
+        if not turns and not notice:
+            st.markdown('<div class="kiosk-welcome">点左边的问题，回答会显示在这里。<br>'
+                        "遇到紧急情况请直接拨打 <b>110</b>、<b>119</b>、<b>120</b>。</div>", unsafe_allow_html=True)
+        for n, turn in enumerate(turns):
+            if n == 0:
                 show_turn(turn)
-    if turns:
-        st.button("重新开始", key="kiosk_reset", on_click=reset, icon=":material/restart_alt:")
+            else:
+                with st.expander(f"之前的问题：{turn['asked'][:30]}"):
+                    show_turn(turn)
+        if turns:
+            st.button("重新开始", key="kiosk_reset", on_click=reset, icon=":material/restart_alt:")
     idle_watch(cfg)
 
 

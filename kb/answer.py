@@ -16,6 +16,7 @@ MAX_QUESTION_CHARS = 2000
 QUANTITY_RE = re.compile(r"多少|几|多久|多长|期限|时限|金额|数额|幅度|how (much|many|long)|within", re.I)
 AMOUNT_RE = re.compile(r"[0-9一二三四五六七八九十百千万两]+(?:万元|元|日|天|小时|个月|年|倍|人)|百分之")
 SENT_SPLIT = re.compile(r"(?<=[。；])")
+ITEM_LINE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
 
 @dataclass
@@ -218,7 +219,7 @@ def compose_extractive(plan: QueryPlan, hits: list[Hit], retriever) -> Answer:
     corpus = retriever.corpus
     en = plan.language == "en"
     chosen = _choose_articles(plan, hits)
-    terms = _query_terms(plan)
+    terms = query_terms(plan)
     citations = [make_citation(corpus, corpus.by_id[h.article_id], select_passage(corpus.by_id[h.article_id], terms, plan),
                                h.matched_terms) for h in chosen]
     notes: list[str] = []
@@ -234,7 +235,7 @@ def compose_extractive(plan: QueryPlan, hits: list[Hit], retriever) -> Answer:
                 related.insert(0, make_citation(corpus, current, current.text, reason="现行版本"))
                 note += (f" The version in force: {related[0].line}." if en else f"现行有效版本见{related[0].line}。")
             notes.append(note)
-    conclusion = _conclusion(citations, en)
+    conclusion = _conclusion(citations, en, corpus, terms, plan)
     ans = Answer("answered", plan.text, "en" if en else "zh", conclusion, citations, related, notes,
                  plan.missing, "extractive", hits)
     problems = check_answer(ans, corpus)
@@ -259,9 +260,22 @@ def _choose_articles(plan: QueryPlan, hits: list[Hit]) -> list[Hit]:
     return chosen
 
 
-def _query_terms(plan: QueryPlan) -> list[str]:
-    terms = tokenize(plan.text) + tokenize(" ".join(plan.expansions + plan.translations))
-    return [t for t in dict.fromkeys(terms) if len(t) >= 2]
+def query_terms(plan: QueryPlan) -> dict[str, float]:
+    """Words to look for in an article, with weights: the question's own words (and the Chinese
+    glossary terms of an English question) count fully; terms added for everyday words count
+    less, since one lay word can expand to several related terms (较大事故 → every accident grade)."""
+    terms: dict[str, float] = {}
+    for t in tokenize(" ".join(plan.expansions)):
+        terms[t] = 0.3
+    for t in tokenize(plan.text) + tokenize(" ".join(plan.translations)):
+        terms[t] = 1.0
+    return {t: w for t, w in terms.items() if len(t) >= 2}
+
+
+def unit_score(unit: str, terms: dict[str, float], wants_amount: bool) -> float:
+    """How well a sentence/款/项 answers: matched words by length and weight, plus amounts when asked."""
+    score = sum(len(t) * w for t, w in terms.items() if t in unit)
+    return score + (3 if wants_amount and AMOUNT_RE.search(unit) else 0)
 
 
 def split_units(art: Article) -> list[str]:
@@ -276,7 +290,7 @@ def split_units(art: Article) -> list[str]:
     return units
 
 
-def select_passage(art: Article, terms: list[str], plan: QueryPlan, short: int = 220) -> str:
+def select_passage(art: Article, terms: dict[str, float], plan: QueryPlan, short: int = 220) -> str:
     """The verbatim words that carry the answer: the whole article if short, else the best units
     (with the lead-in of an enumeration kept together with its 项), joined by '……'."""
     body = art.body
@@ -284,12 +298,7 @@ def select_passage(art: Article, terms: list[str], plan: QueryPlan, short: int =
         return body
     units = split_units(art)
     wants_amount = bool(QUANTITY_RE.search(plan.text)) or "penalty" in plan.intents
-    scored = []
-    for i, u in enumerate(units):
-        s = sum(len(t) for t in terms if t in u)
-        if wants_amount and AMOUNT_RE.search(u):
-            s += 3
-        scored.append((s, -i, i))
+    scored = [(unit_score(u, terms, wants_amount), -i, i) for i, u in enumerate(units)]
     best = sorted(scored, reverse=True)[:2]
     keep = sorted({i for s, _, i in best if s > 0} or {0})
     picked: list[int] = []
@@ -323,6 +332,18 @@ def _join(text: str, run: list[str]) -> str:
     return out
 
 
+def _items_following(units: list[str], i: int) -> list[int]:
+    """Indexes of the 项 that follow unit i (after the rest of its sentence), if it opens a list."""
+    j = i + 1
+    while j < len(units) and not ITEM_LINE.match(units[j]) and j - i <= 2:
+        j += 1
+    out = []
+    while j < len(units) and ITEM_LINE.match(units[j]):
+        out.append(j)
+        j += 1
+    return out if not ITEM_LINE.match(units[i]) else []
+
+
 def version_phrase(meta: DocMeta, preamble: str) -> str:
     """'2021年修正', '2024年修订', '2019年公布' — from the history lines where they match this version."""
     year = (meta.promulgated or meta.version)[:4]
@@ -343,15 +364,40 @@ def make_citation(corpus, art: Article, quote: str, matched: list[str] | None = 
                     art.text, art.chapter_path, list(matched or []), reason)
 
 
-def _conclusion(citations: list[Citation], en: bool) -> str:
+def _conclusion(citations: list[Citation], en: bool, corpus=None, terms: dict[str, float] | None = None,
+                plan: QueryPlan | None = None) -> str:
+    """One or two sentences in the article's own words: the unit that best matches the question,
+    after the lead-in of its enumeration when it is a 项 ("…依照下列规定处以罚款：（二）发生较大事故的…")."""
     if not citations:
         return "No article found." if en else "没有找到相关条文。"
     c = citations[0]
-    first = c.quote.split("……")[0]
-    sentence = first if len(first) <= 160 else first[:160].rsplit("，", 1)[0] + "……"
+    sentence = c.quote.split("……")[0]
+    if corpus is not None and plan is not None:
+        sentence = _key_sentence(corpus.by_id[c.article_id], terms or {}, plan) or sentence
+    if len(sentence) > 200:
+        sentence = sentence[:200].rsplit("，", 1)[0] + "……"
     if en:
         return f"According to {c.line}: “{sentence}”"
     return f"根据{c.line}：{sentence}"
+
+
+def _key_sentence(art: Article, terms: dict[str, float], plan: QueryPlan) -> str:
+    units = split_units(art)
+    if not units:
+        return ""
+    wants_amount = bool(QUANTITY_RE.search(plan.text)) or "penalty" in plan.intents
+    best = max(range(len(units)), key=lambda i: (unit_score(units[i], terms, wants_amount), -i))
+    items_after = _items_following(units, best)
+    if items_after and wants_amount:             # a lead-in whose 项 hold the amounts: take the best 项
+        item = max(items_after, key=lambda i: (unit_score(units[i], terms, wants_amount), -i))
+        lead = units[item - 1] if not ITEM_LINE.match(units[item - 1]) else units[best]
+        return f"{lead}{units[item]}" if len(lead) <= 120 else units[item]
+    unit = units[best]
+    if ITEM_LINE.match(unit):                    # a 项: say what it is an item of
+        lead = next((units[j] for j in range(best - 1, -1, -1) if not ITEM_LINE.match(units[j])), "")
+        if lead and len(lead) <= 120:
+            return f"{lead}{unit}"
+    return unit
 
 
 # ---- related articles -------------------------------------------------------------------------

@@ -121,6 +121,8 @@ def article_pipelines(retriever) -> dict[str, Search]:
         "dense": make(RetrievalConfig(mode="dense")),
         "hybrid": make(RetrievalConfig(mode="hybrid", fusion=base.fusion, dense_weight=base.dense_weight)),
         "full": make(base),
+        # the same without the everyday-words table, to show what it gains (lay voice)
+        "full_no_lay_terms": make(RetrievalConfig(**{**base.__dict__, "expand_lay_terms": False})),
     }
 
 

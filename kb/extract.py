@@ -119,7 +119,10 @@ def _check_input(path: str | Path, max_bytes: int) -> tuple[Path, str]:
     if size == 0:
         raise IngestError(f"文件为空（0 字节）：{p}。请确认文件已完整下载或保存。")
     if size > max_bytes:
-        raise IngestError(f"文件过大：{p.name} 为 {_human_size(size)}，超过上限 {_human_size(max_bytes)}。"
+        have, limit = _human_size(size), _human_size(max_bytes)
+        if have == limit:      # "50.0 MB，超过上限 50.0 MB" would read as a contradiction: show bytes
+            have, limit = f"{size:,} 字节", f"{max_bytes:,} 字节（{limit}）"
+        raise IngestError(f"文件过大：{p.name} 为 {have}，超过上限 {limit}。"
                           "请拆分文件，或调高上限（--max-mb）。")
     return p, kind
 

@@ -77,9 +77,9 @@ class HybridRetriever:
     def search(self, question: str, k: int = 10, as_of: str | None = None,
                include_superseded: bool = False, laws: list[str] | None = None,
                doc_types: list[str] | None = None, config: RetrievalConfig | None = None) -> list[Hit]:
-        if not question or not question.strip():
+        plan = self.analyzer.analyze(question or "", as_of=as_of, include_superseded=include_superseded)
+        if not plan.text:       # empty, whitespace, or nothing left after normalising
             raise QueryError("问题为空。请输入一个问题，例如：有限空间作业前要检测什么？")
-        plan = self.analyzer.analyze(question, as_of=as_of, include_superseded=include_superseded)
         hits, _ = self.search_plan(plan, k, laws=laws, doc_types=doc_types, config=config)
         return hits
 

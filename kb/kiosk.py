@@ -183,17 +183,17 @@ def check_input(text: str, history_timestamps: Iterable[float], now: float,
     questions were answered (seconds, same clock as `now`)."""
     cfg = config or KioskConfig.from_env()
     if not text or not text.strip():
-        return "请先输入您的问题，或者点上面的按钮。"
+        return "请先输入您的问题，或者点屏幕上的问题按钮。"
     n = len(text.strip())
     if n > cfg.max_chars:
         return (f"问题有点长（{n} 个字）。请用一两句话说明，控制在 {cfg.max_chars} 个字以内；"
-                "也可以点上面的按钮查看常见问题。")
+                "也可以点屏幕上的问题按钮查看常见问题。")
     if is_abusive(text):
-        return "请文明用语。您可以换个说法再问，或者点上面的按钮查看常见问题。"
+        return "请文明用语。您可以换个说法再问，或者点屏幕上的问题按钮查看常见问题。"
     recent = sorted(t for t in history_timestamps if 0 <= now - t < RATE_WINDOW_SECONDS)
     if len(recent) >= cfg.max_per_minute:
         wait = max(1, int(RATE_WINDOW_SECONDS - (now - recent[0])) + 1)
-        return f"您问得有点快了，请稍等约 {wait} 秒再问。先看看上面的回答吧。"
+        return f"您问得有点快了，请稍等约 {wait} 秒再问。先看看已有的回答吧。"
     return None
 
 
@@ -214,7 +214,7 @@ class KioskAnswer:
 def refusal_text() -> str:
     labels = "、".join(f"“{t.label}”" for t in topics())
     return ("抱歉，这个问题我回答不了：收录的法律法规里没有找到可靠的答案。\n"
-            f"我可以回答这些问题：{labels}。请点上面的按钮，或者换个说法再问。\n"
+            f"我可以回答这些问题：{labels}。请点屏幕上的问题按钮，或者换个说法再问。\n"
             "遇到紧急情况请直接拨打 110、119、120。")
 
 

@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import replace
 
-from .answer import _query_terms, check_answer, make_citation, related_articles, select_passage, verify_citation
+from .answer import query_terms, check_answer, make_citation, related_articles, select_passage, verify_citation
 from .errors import LLMError
 from .query import QueryPlan
 from .schema import Answer, Citation, Hit
@@ -253,7 +253,7 @@ def llm_answer(llm: LLMClient, plan: QueryPlan, hits: list[Hit], extractive: Ans
         elif aid in by_extract:
             quote = by_extract[aid].quote
         else:
-            quote = select_passage(art, _query_terms(plan), plan)
+            quote = select_passage(art, query_terms(plan), plan)
         citations.append(make_citation(corpus, art, quote, by_hit[aid].matched_terms))
     notes = []
     if plan.version_note:
