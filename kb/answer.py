@@ -168,6 +168,8 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     """An Answer saying the corpus does not cover the question, or None if it does."""
     if conf.direct and hits:
         return None
+    if plan.unknown_refs:       # "安全生产法第999条": say there is no such article, never substitute another
+        return _no_such_article(plan, hits)
     if plan.missing and not plan.laws:
         return _not_covered(plan, plan.missing, hits)
     topical = [] if plan.laws else _missing_by_topic(plan, hits[0].text if hits else "")
@@ -178,6 +180,14 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     if conf.bm25_max < MIN_BM25 and conf.dense_max < MIN_DENSE:
         return _not_covered(plan, [], hits)
     return None
+
+
+def _no_such_article(plan: QueryPlan, hits: list[Hit]) -> Answer:
+    en = plan.language == "en"
+    refs = "、".join(plan.unknown_refs)
+    conclusion = (f"The indexed corpus has no article {refs}; please check the article number." if en else
+                  f"收录的版本中没有{refs}，请核对条号。可用 python -m kb show 法规名 条号 查看原文。")
+    return Answer("not_covered", plan.text, "en" if en else "zh", conclusion, hits=hits)
 
 
 def _missing_by_topic(plan: QueryPlan, top_text: str) -> list[dict]:

@@ -52,6 +52,7 @@ class QueryPlan:
     translations: list[str] = field(default_factory=list)  # Chinese terms for an English question
     intents: set[str] = field(default_factory=set)         # "penalty", "definition", "effective"
     domain_terms: list[str] = field(default_factory=list)  # words of this field found in the question
+    unknown_refs: list[str] = field(default_factory=list)  # "安全生产法第999条": named, but no such article
     missing: list[dict] = field(default_factory=list)      # wanted-but-missing documents named
 
     @property
@@ -248,7 +249,8 @@ class QueryAnalyzer:
     def _direct_refs(self, text: str, spans: list[tuple[int, int, str]], plan: QueryPlan) -> list[DirectRef]:
         refs: list[DirectRef] = []
         for m in ARTICLE_REF_RE.finditer(text):
-            law = self._law_before(m.start(), spans, text) or (plan.laws[0] if len(plan.laws) == 1 else None)
+            named = self._law_before(m.start(), spans, text)
+            law = named or (plan.laws[0] if len(plan.laws) == 1 else None)
             if not law:
                 continue
             try:
@@ -256,8 +258,9 @@ class QueryAnalyzer:
                 if m.group("sub"):
                     label += "之" + int_to_cn(cn_to_int(m.group("sub")))
             except NumeralError:
-                continue
-            self._add_ref(refs, law, label, plan)
+                label = ""
+            if not (label and self._add_ref(refs, law, label, plan)) and named:
+                plan.unknown_refs.append(f"{law}{m.group(0).strip()}")
         if plan.language != "zh" and len(plan.laws) == 1:    # "Article 134 of the Criminal Law"
             for m in EN_ARTICLE_RE.finditer(text):
                 self._add_ref(refs, plan.laws[0], str(int(m.group("num"))), plan)
@@ -284,13 +287,17 @@ class QueryAnalyzer:
         keys = [m.key for m in self.corpus.versions(law) if plan.doc_keys is None or m.key in plan.doc_keys]
         return keys or [m.key for m in self.corpus.versions(law)]
 
-    def _add_ref(self, refs: list[DirectRef], law: str, label: str, plan: QueryPlan) -> None:
+    def _add_ref(self, refs: list[DirectRef], law: str, label: str, plan: QueryPlan) -> bool:
+        """Add the article if it exists in an allowed version; False if there is no such article."""
+        found = False
         for key in self._keys_for(law, plan):
             meta = self.corpus.documents[key].meta
             if f"{meta.short_title}@{meta.version}#{label}" in self.corpus.by_id:
+                found = True
                 ref = DirectRef(law, label, key)
                 if ref not in refs:
                     refs.append(ref)
+        return found
 
     # -- everyday words ----------------------------------------------------------------
     def _lay_expansions(self, text: str) -> list[str]:
