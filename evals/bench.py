@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 from kb.config import PROJECT_ROOT, Settings
-from kb.evaluate import load_questions
 
 PY = sys.executable
 
@@ -108,7 +107,7 @@ def main() -> int:
     ]
     cold = cold_cli(settings)
     rows.append(("cold python -m kb search, median of 3 (s)", statistics.median(cold), 3))
-    print(f"| measure | value | target | |\n|---|---|---|---|")
+    print("| measure | value | target | |\n|---|---|---|---|")
     for name, value, target in rows:
         print(f"| {name} | {value:.2f} | ≤ {target} | {'OK' if value <= target else 'MISS'} |")
     print(f"\n{len(ms)} questions from evals/dev.jsonl; {os.cpu_count()} cores; "

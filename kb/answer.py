@@ -168,7 +168,8 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     """An Answer saying the corpus does not cover the question, or None if it does."""
     if conf.direct and hits:
         return None
-    if plan.unknown_refs:       # "安全生产法第999条": say there is no such article, never substitute another
+    if plan.unknown_refs and _only_about(plan, plan.unknown_ref_text):
+        # "安全生产法第999条是什么": say there is no such article, never substitute another
         return _no_such_article(plan, hits)
     if plan.missing and not plan.laws:
         return _not_covered(plan, plan.missing, hits)
@@ -180,6 +181,14 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     if conf.bm25_max < MIN_BM25 and conf.dense_max < MIN_DENSE:
         return _not_covered(plan, [], hits)
     return None
+
+
+def _only_about(plan: QueryPlan, refs: list[str]) -> bool:
+    """True when little is left of the question once the references are taken out ("…是什么")."""
+    rest = plan.text
+    for ref in refs:
+        rest = rest.replace(ref, " ")
+    return len([t for t in tokenize(rest) if len(t) >= 2]) <= 2
 
 
 def _no_such_article(plan: QueryPlan, hits: list[Hit]) -> Answer:
@@ -235,6 +244,9 @@ def compose_extractive(plan: QueryPlan, hits: list[Hit], retriever) -> Answer:
     notes: list[str] = []
     if plan.version_note:
         notes.append(("Version: " if en else "版本：") + plan.version_note)
+    if plan.unknown_refs:
+        refs = "、".join(plan.unknown_refs)
+        notes.append(f"The corpus has no article {refs}." if en else f"收录的版本中没有{refs}，以下回答未引用它。")
     related = related_articles(corpus, [c.article_id for c in citations])
     for c in list(citations):
         meta = corpus.documents[corpus.by_id[c.article_id].doc_key].meta

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from .config import PROJECT_ROOT, Settings
 

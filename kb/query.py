@@ -53,6 +53,7 @@ class QueryPlan:
     intents: set[str] = field(default_factory=set)         # "penalty", "definition", "effective"
     domain_terms: list[str] = field(default_factory=list)  # words of this field found in the question
     unknown_refs: list[str] = field(default_factory=list)  # "安全生产法第999条": named, but no such article
+    unknown_ref_text: list[str] = field(default_factory=list)  # the same as written ("安法第999条")
     missing: list[dict] = field(default_factory=list)      # wanted-but-missing documents named
 
     @property
@@ -261,6 +262,7 @@ class QueryAnalyzer:
                 label = ""
             if not (label and self._add_ref(refs, law, label, plan)) and named:
                 plan.unknown_refs.append(f"{law}{m.group(0).strip()}")
+                plan.unknown_ref_text.append(text[self._law_start(m.start(), spans):m.end()])
         if plan.language != "zh" and len(plan.laws) == 1:    # "Article 134 of the Criminal Law"
             for m in EN_ARTICLE_RE.finditer(text):
                 self._add_ref(refs, plan.laws[0], str(int(m.group("num"))), plan)
@@ -275,6 +277,10 @@ class QueryAnalyzer:
                         continue
                     self._add_ref(refs, law, str(n), plan)
         return refs
+
+    def _law_start(self, pos: int, spans: list[tuple[int, int, str]]) -> int:
+        """Where the law name written right before position `pos` starts."""
+        return max((start for start, end, _ in spans if end <= pos), default=pos)
 
     def _law_before(self, pos: int, spans: list[tuple[int, int, str]], text: str) -> str | None:
         """The law named right before an article number ("安法第95条", "刑法134条之一")."""

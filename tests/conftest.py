@@ -50,3 +50,13 @@ def tiny_corpus(tmp_path) -> Path:
 @pytest.fixture
 def tiny_settings(tmp_path, tiny_corpus) -> Settings:
     return Settings(corpus_dirs=[tiny_corpus], home=tmp_path / "home", model="hash")
+
+
+@pytest.fixture
+def app_env(real_settings, reference_corpus, monkeypatch):
+    """Point the Streamlit app (which reads its settings from the environment) at the test index."""
+    monkeypatch.setenv("KB_HOME", str(real_settings.home))
+    monkeypatch.setenv("KB_CORPUS", str(reference_corpus))
+    monkeypatch.setenv("KB_MODEL", real_settings.model)
+    monkeypatch.delenv("KB_MODE", raising=False)
+    return real_settings

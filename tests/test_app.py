@@ -10,33 +10,9 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kb.config import PROJECT_ROOT
 from kb.query import missing_catalogue
 
-APP = str(PROJECT_ROOT / "app.py")
-
-
-@pytest.fixture
-def app_env(real_settings, reference_corpus, monkeypatch):
-    monkeypatch.setenv("KB_HOME", str(real_settings.home))
-    monkeypatch.setenv("KB_CORPUS", str(reference_corpus))
-    monkeypatch.setenv("KB_MODEL", real_settings.model)
-    monkeypatch.delenv("KB_MODE", raising=False)
-    return real_settings
-
-
-def open_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if page:
-        at.query_params["page"] = page
-    return at.run()
-
-
-def ok(at: AppTest) -> AppTest:
-    """No exception and no error box: what a user must never see on a working index."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+from apphelp import ok, open_app
 
 
 def page_text(at: AppTest) -> str:

@@ -17,11 +17,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kb.answer import answer, check_answer
-from kb.config import PROJECT_ROOT
-from kb.kiosk import (DISCLAIMER, OTHER, KioskConfig, check_input, help_for, is_abusive, kiosk_answer,
+from kb.kiosk import (DISCLAIMER, OTHER, KioskConfig, check_input, help_for, kiosk_answer,
                       match_topic, plain_sentence, read_usage, record_usage, refusal_text, topic_by_id, topics)
 
-APP = str(PROJECT_ROOT / "app.py")
+from apphelp import APP, ok  # noqa: E402
 KIOSK_ENV = ("KB_KIOSK_IDLE_SECONDS", "KB_KIOSK_MAX_CHARS", "KB_KIOSK_MAX_PER_MINUTE", "KB_KIOSK_STATS")
 
 
@@ -197,12 +196,6 @@ def open_kiosk(page: str | None = None) -> AppTest:
     if page:
         at.query_params["page"] = page
     return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
 
 
 def shown(at: AppTest) -> str:
