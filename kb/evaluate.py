@@ -196,6 +196,9 @@ def check_expected(results: dict, expected: dict, tolerance: float = 0.02) -> li
     for name, per_voice in expected.items():
         if name.startswith("_"):
             continue
+        if name == "refusal":           # flat: {"refusal_precision": …, "refusal_recall": …}
+            per_voice = {"all": per_voice}
+            results = {**results, "refusal": {"all": results.get("refusal", {})}}
         for voice, metrics in per_voice.items():
             for metric, want in metrics.items():
                 got = results.get(name, {}).get(voice, {}).get(metric)

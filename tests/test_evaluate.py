@@ -62,3 +62,9 @@ def test_expected_scores_hold(real_settings):
     refusal = expected.get("refusal", {})
     for metric, want in refusal.items():
         assert results["refusal"][metric] >= want - 0.05, (metric, results["refusal"][metric], want)
+
+
+def test_check_expected_reads_the_flat_refusal_entry():
+    results = {"refusal": {"refusal_precision": 0.80, "refusal_recall": 0.75}}
+    lines = check_expected(results, {"refusal": {"refusal_precision": 0.92, "refusal_recall": 0.75}})
+    assert [line[:4] for line in lines] == ["FAIL", "OK  "]
