@@ -398,6 +398,9 @@ def _conclusion(citations: list[Citation], en: bool, corpus=None, terms: dict[st
         sentence = _key_sentence(corpus.by_id[c.article_id], terms or {}, plan) or sentence
     if len(sentence) > 200:
         sentence = sentence[:200].rsplit("，", 1)[0] + "……"
+    if sentence.endswith(("：", ":")) and corpus is not None:      # a lead-in alone: say a list follows
+        n = sum(len(cl.items) for cl in corpus.by_id[c.article_id].clauses)
+        sentence += (f" ({n} items, quoted below)" if en else f"（共{n}项，见下方引文）") if n else ""
     if en:
         return f"According to {c.line}: “{sentence}”"
     return f"根据{c.line}：{sentence}"
