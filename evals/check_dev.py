@@ -1,6 +1,7 @@
-"""Validate the labelled retrieval evaluation set evals/dev.jsonl.
+"""Validate a labelled retrieval evaluation set: evals/dev.jsonl (ids q001…, tuned on) or
+evals/heldout.jsonl (ids h001…, written without looking at the system; never tuned on).
 
-Run:  cd /work/main && .venv/bin/python -m evals.check_dev [path/to/dev.jsonl]
+Run:  .venv/bin/python -m evals.check_dev [evals/dev.jsonl | evals/heldout.jsonl]
 
 Checks: valid JSON per line, required fields and types, unique ids and questions, allowed
 voices and tags, every gold id exists in the corpus, at most 3 gold ids, `out_of_scope` iff
@@ -24,12 +25,16 @@ VOICES = ("officer", "trainer", "lay", "english")
 TAGS = {"direct_ref", "version", "penalty", "duty", "right", "time_limit", "definition",
         "amendment", "plan", "out_of_scope", "missing_doc"}
 MIN_QUESTIONS = 190
+MIN_HELDOUT = 60
+HELDOUT_PATH = Path(__file__).resolve().parent / "heldout.jsonl"
 MIN_DOCUMENTS = 15
 MAX_GOLD = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def check(path: Path) -> int:
+    heldout = path.name.startswith("heldout")
+    prefix, min_questions = ("h", MIN_HELDOUT) if heldout else ("q", MIN_QUESTIONS)
     corpus = load_corpus()
     problems: list[str] = []
     rows: list[dict] = []
@@ -53,8 +58,8 @@ def check(path: Path) -> int:
             problems.append(f"{where}: missing fields {sorted(missing)}")
         if extra:
             problems.append(f"{where}: unexpected fields {sorted(extra)}")
-        if not re.fullmatch(r"q\d{3,}", str(row.get("id", ""))):
-            problems.append(f"{where}: id must look like q001")
+        if not re.fullmatch(prefix + r"\d{3,}", str(row.get("id", ""))):
+            problems.append(f"{where}: id must look like {prefix}001")
         q = row.get("question")
         if not isinstance(q, str) or not q.strip():
             problems.append(f"{where}: question must be a non-empty string")
@@ -108,8 +113,14 @@ def check(path: Path) -> int:
     for q, c in questions.items():
         if q and c > 1:
             problems.append(f"question repeated {c} times: {q}")
-    if len(rows) < MIN_QUESTIONS:
-        problems.append(f"only {len(rows)} questions (need at least {MIN_QUESTIONS})")
+    if len(rows) < min_questions:
+        problems.append(f"only {len(rows)} questions (need at least {min_questions})")
+    other = DEV_PATH if heldout else HELDOUT_PATH
+    if other.exists() and other != path:     # a held-out question must not also be a tuning question
+        seen = {json.loads(x)["question"].strip() for x in other.read_text(encoding="utf-8").splitlines() if x.strip()}
+        for q in questions:
+            if q in seen:
+                problems.append(f"question also in {other.name}: {q}")
 
     # ---- report -------------------------------------------------------------------------
     def doc_of(gid: str) -> str:

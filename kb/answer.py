@@ -173,7 +173,9 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
         return _no_such_article(plan, hits)
     if plan.missing and not plan.laws:
         return _not_covered(plan, plan.missing, hits)
-    topical = [] if plan.laws else _missing_by_topic(plan, hits[0].text if hits else "")
+    # a work plan names topics (有限空间) without regulating them: look at the best rule instead
+    rule = next((h for h in hits if h.doc_type != "plan"), None)
+    topical = [] if plan.laws else _missing_by_topic(plan, rule.text if rule else "")
     if topical:
         return _not_covered(plan, topical, hits)
     if not hits or not plan.domain_terms:

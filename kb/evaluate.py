@@ -22,6 +22,12 @@ DEV_SET = PROJECT_ROOT / "evals" / "dev.jsonl"
 EXPECTED = PROJECT_ROOT / "evals" / "expected.json"
 
 
+def expected_path(questions: Path) -> Path:
+    """Expected scores of a question set: evals/expected.json for dev.jsonl, expected_<name>.json otherwise."""
+    questions = Path(questions)
+    return EXPECTED if questions.name == "dev.jsonl" else EXPECTED.with_name(f"expected_{questions.stem}.json")
+
+
 @dataclass
 class Question:
     id: str
@@ -214,12 +220,16 @@ def add_eval_arguments(parser) -> None:
     parser.add_argument("--pipeline", action="append", help="only these pipelines (repeatable)")
     parser.add_argument("--no-baselines", action="store_true", help="skip the chunking baselines (slow first run)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
-    parser.add_argument("--check", action="store_true", help="compare with evals/expected.json; exit 1 on FAIL")
+    parser.add_argument("--check", action="store_true",
+                        help="compare with the set's expected scores (evals/expected.json for dev.jsonl, "
+                             "evals/expected_heldout.json for heldout.jsonl); exit 1 on FAIL")
 
 
 EXAMPLES = """examples:
   python -m kb eval                         all pipelines and both baselines, per voice
   python -m kb eval --no-baselines --check  article pipelines only, checked against evals/expected.json
+  python -m kb eval --questions evals/heldout.jsonl --no-baselines --check
+                                            the held-out set (never tuned on), checked against expected_heldout.json
   python -m evals.run                       the same as python -m kb eval"""
 
 
@@ -237,7 +247,10 @@ def run_eval_cli(args) -> int:  # noqa: D401 - wired as `kb eval` by cli.PLUGINS
               f"recall {ref['refusal_recall']:.3f}; refused in-scope {ref['refused_in_scope']}, "
               f"answered out-of-scope {ref['answered_out_of_scope']}")
     if args.check:
-        expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+        exp = expected_path(path)
+        if not exp.is_file():
+            raise KBError(f"没有 {path.name} 的期望分数文件 {exp}")
+        expected = json.loads(exp.read_text(encoding="utf-8"))
         lines = check_expected(results, expected)
         print("\n".join(lines))
         return 1 if any(line.startswith("FAIL") for line in lines) else 0

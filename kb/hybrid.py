@@ -30,6 +30,8 @@ class RetrievalConfig:
     expand_lay_terms: bool = True
     expansion_weight: float = 0.3  # BM25 weight of legal terms added for everyday words
     intent_boost: float = 0.2      # added to penalty/definition/effective-date articles when asked for
+    phrase_weight: float = 0.5     # re-sorts the fused top by how many of the question's 2-character
+    phrase_depth: int = 30         # sequences the article contains (jieba tokens lose word order)
     restrict_to_named_law: bool = True
     reranker: str = field(default_factory=lambda: os.environ.get("KB_RERANKER", ""))  # local cross-encoder dir
     rerank_depth: int = 20         # how many fused hits the reranker sees
@@ -55,6 +57,7 @@ class HybridRetriever:
         self._law_of = np.array([self.corpus.by_id[a].law for a in ids])
         self._intent_flags = {name: np.array([bool(rx.search(_intent_text(self.corpus.by_id[a]))) for a in ids])
                               for name, rx in ARTICLE_INTENT.items()}
+        self._referrers = _referrers(self.corpus)
         # Criminal questions are answered by 刑法 and the judicial interpretations of it.
         self._intent_flags["criminal"] = np.array([
             self.corpus.by_id[a].law == "刑法" or
@@ -91,7 +94,7 @@ class HybridRetriever:
         cfg = config or self.config
         full = cfg.mode == "full"
         mask = self._mask(plan, laws, doc_types, full and cfg.restrict_to_named_law)
-        tokens = tokenize(plan.text)
+        tokens = tokenize(plan.keywords if full else plan.text)
         bm25 = self._bm25(plan, tokens, cfg) if cfg.mode != "dense" else None
         dense = self._dense_scores(plan.text) if cfg.mode != "bm25" else None
         fused = self._fuse(bm25, dense, mask, cfg)
@@ -101,12 +104,17 @@ class HybridRetriever:
             for intent in plan.intents & self._intent_flags.keys():
                 fused = fused + cfg.intent_boost * self._intent_flags[intent]
         tokens = tokens + tokenize(" ".join(plan.translations + plan.expansions)) if full else tokens
+        unmasked = fused
         fused = np.where(mask, fused, -np.inf)
-        depth = max(k * 2, cfg.rerank_depth if (full and cfg.reranker) else 0)
+        depth = max(k * 2, cfg.rerank_depth if (full and cfg.reranker) else 0,
+                    cfg.phrase_depth if (full and cfg.phrase_weight) else 0)
         order = [i for i in np.argsort(-fused, kind="stable")[:depth] if np.isfinite(fused[i])]
         ranked = [(int(i), float(fused[i])) for i in order]
+        if full and cfg.phrase_weight:
+            ranked = self._phrase_rerank(plan, ranked, cfg)
         if full and plan.direct:
-            ranked = self._put_direct_first(plan, ranked)
+            ranked = self._put_direct_first(plan, ranked, np.where(self._mask(plan, laws, doc_types, False),
+                                                                   unmasked, -np.inf))
         diag = {"bm25_max": float(bm25[mask].max()) if bm25 is not None and mask.any() else 0.0,
                 "dense_max": float(dense[mask].max()) if dense is not None and mask.any() else 0.0,
                 "tokens": tokens}
@@ -172,16 +180,49 @@ class HybridRetriever:
         w = cfg.dense_weight
         return w * _minmax(dense, mask) + (1 - w) * _minmax(bm25, mask)
 
-    def _put_direct_first(self, plan: QueryPlan, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def _phrase_rerank(self, plan: QueryPlan, ranked: list[tuple[int, float]], cfg: RetrievalConfig
+                       ) -> list[tuple[int, float]]:
+        """Add phrase_weight × the share of the question's Chinese character pairs found in the article.
+        Officers quote the law ("谎报或者瞒报事故"); pairs keep the order that BM25's bag of jieba
+        tokens drops. Measured on evals/dev.jsonl with 2-fold cross-validation: recall@1 +0.03 on each half."""
+        pairs = char_pairs(plan.keywords)
+        if not pairs:
+            return ranked
+        head, tail = ranked[:cfg.phrase_depth], ranked[cfg.phrase_depth:]
+        ids = self.index.article_ids
+        scored = [(i, s + cfg.phrase_weight * _coverage(pairs, self.corpus.by_id[ids[i]].text)) for i, s in head]
+        scored.sort(key=lambda x: -x[1])
+        return scored + tail
+
+    def _put_direct_first(self, plan: QueryPlan, ranked: list[tuple[int, float]], open_scores: np.ndarray
+                          ) -> list[tuple[int, float]]:
+        """Articles named in the question go first, except that the articles which explain or amend
+        them go before them when that is what is asked: "刑法第一百三十四条之一…如何认定" wants the
+        judicial interpretation, "刑法修正案（十一）在刑法第一百三十三条之一后增加了什么" the amendment item."""
         top = max([s for _, s in ranked] or [0.0]) + 1.0
-        direct = []
+        first: list[int] = []
         for ref in plan.direct:
             meta = self.corpus.documents[ref.version_key].meta
             aid = f"{meta.short_title}@{meta.version}#{ref.label}"
-            if aid in self._pos:
-                direct.append((self._pos[aid], top))
-        seen = {i for i, _ in direct}
-        return direct + [(i, s) for i, s in ranked if i not in seen]
+            if aid not in self._pos:
+                continue
+            about = [self._pos[r] for r in self._referrers.get(aid, []) if self._explains(plan, r, ref.law)]
+            # an interpretation may be outside the law the question names (open_scores: not
+            # restricted to it, but still to the versions and filters asked for)
+            about = sorted((i for i in about if np.isfinite(open_scores[i])), key=lambda i: -open_scores[i])
+            # the best of them, then the named article, then the others
+            first += about[:1] + [self._pos[aid]] + about[1:]
+        first = list(dict.fromkeys(first))
+        seen = set(first)
+        return [(i, top) for i in first] + [(i, s) for i, s in ranked if i not in seen]
+
+    def _explains(self, plan: QueryPlan, referrer: str, law: str) -> bool:
+        art = self.corpus.by_id[referrer]
+        if art.law == law:
+            return False
+        if INTERPRET_RE.search(plan.text):
+            return self.corpus.documents[art.doc_key].meta.doc_type == "judicial_interpretation"
+        return art.law in plan.laws
 
     def _hit(self, i: int, score: float, bm25, dense, tokens: list[str]) -> Hit:
         art = self.corpus.by_id[self.index.article_ids[i]]
@@ -193,7 +234,8 @@ class HybridRetriever:
         matched = sorted({t for t in tokens if len(t) >= 2 and t in art.text}, key=len, reverse=True)
         return Hit(article_id=art.id, score=round(score, 4), law=art.law, title=art.title,
                    version=art.version, status=art.status, label=art.label, heading=art.heading,
-                   chapter_path=art.chapter_path, text=art.text, matched_terms=matched, sources=sources)
+                   chapter_path=art.chapter_path, text=art.text, matched_terms=matched, sources=sources,
+                   doc_type=self.corpus.documents[art.doc_key].meta.doc_type)
 
 
 def _single_threaded_blas() -> None:
@@ -215,8 +257,36 @@ ARTICLE_INTENT = {
 }
 
 
+# "…如何认定" asks for the judicial interpretation of the article it names.
+INTERPRET_RE = re.compile(r"(如何|怎么|怎样|怎么样)(认定|界定|理解)|认定(标准|为)|司法解释")
+
+
+def _referrers(corpus) -> dict[str, list[str]]:
+    """Article id → the articles of other documents that cite it."""
+    out: dict[str, list[str]] = {}
+    for art in corpus.articles:
+        for ref in art.refs:
+            if ref.kind == "article" and ref.target_id and ref.target_id != art.id:
+                out.setdefault(ref.target_id, [])
+                if art.id not in out[ref.target_id]:
+                    out[ref.target_id].append(art.id)
+    return out
+
+
 def _intent_text(art) -> str:
     return " ".join(art.chapter_path) + "\n" + art.text
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def char_pairs(text: str) -> set[str]:
+    """Every two adjacent Chinese characters of the text ("谎报瞒报" → 谎报, 报瞒, 瞒报)."""
+    return {run[i:i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+
+
+def _coverage(pairs: set[str], text: str) -> float:
+    return sum(p in text for p in pairs) / len(pairs)
 
 
 def _minmax(x: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -16,9 +16,11 @@ from .numerals import CN_NUMERAL_CHARS, cn_to_int, int_to_cn
 NUM = f"[{CN_NUMERAL_CHARS}0-9０-９]+"
 ARTICLE_REF_RE = re.compile(rf"第?\s*(?P<num>{NUM})\s*条(?:\s*之\s*(?P<sub>{NUM}))?")
 ITEM_REF_RE = re.compile(rf"(?:第\s*(?P<num>{NUM})\s*项|[（(](?P<paren>{NUM})[）)]|(?P<ord>{NUM})、)")
+CLAUSE_REF_RE = re.compile(rf"第\s*{NUM}\s*款|第\s*[（(]{NUM}[）)]\s*项")   # 第二款, 第（三）项
 EN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})\b(?P<month>)(?P<day>)")
 EN_ARTICLE_RE = re.compile(r"\barticle\s+(?P<num>\d{1,4})\b", re.I)
 YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?)?")
+OLD_PREFIX = "旧老原"          # 旧安全生产法 / 老突发事件应对法: a law name right after one of these
 OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法")
 NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新")
 # What kind of article answers the question: a penalty article, a definition, the effective date.
@@ -43,6 +45,7 @@ class DirectRef:
 @dataclass
 class QueryPlan:
     text: str                              # the question, normalised
+    keywords: str = ""                     # the question without law names and article numbers (BM25)
     language: str = "zh"                   # "zh" or "en" (or another langdetect code)
     laws: list[str] = field(default_factory=list)          # short titles named in the question
     direct: list[DirectRef] = field(default_factory=list)
@@ -123,6 +126,19 @@ def translate_terms(text: str) -> list[str]:
 SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
+def keyword_text(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """The question with law names and article/item numbers blanked out. Within a named law its
+    name says nothing about which article is meant, and numerals would match article headings
+    ("刑法修正案（十一）" → 十一 → the amendment's item 十一、); both are handled by the plan instead."""
+    chars = list(text)
+    for start, end, _ in spans:
+        chars[start:end] = " " * (end - start)
+    out = "".join(chars)
+    for rx in (ARTICLE_REF_RE, CLAUSE_REF_RE, ITEM_REF_RE):
+        out = rx.sub(" ", out)
+    return out.strip()
+
+
 def normalise(text: str) -> str:
     # A lone surrogate (undecodable bytes in argv arrive as \udcff) cannot be encoded as UTF-8,
     # which the embedder and the output need: it is dropped.
@@ -169,8 +185,9 @@ class QueryAnalyzer:
             plan.laws += [law for law in dict.fromkeys(self.corpus.resolve_law(t) for t in plan.translations)
                           if law and law not in plan.laws]
         plan.missing = self._find_missing(text)
-        self._choose_versions(plan, text, as_of, include_superseded)
+        self._choose_versions(plan, text, spans, as_of, include_superseded)
         plan.direct = self._direct_refs(text, spans, plan)
+        plan.keywords = keyword_text(text, spans)
         plan.expansions = self._lay_expansions(text)
         plan.intents = {name for name, rx in INTENT_PATTERNS.items() if rx.search(text.lower())}
         plan.domain_terms = self._domain_terms(text, plan)
@@ -210,7 +227,8 @@ class QueryAnalyzer:
         return hits
 
     # -- versions ----------------------------------------------------------------------
-    def _choose_versions(self, plan: QueryPlan, text: str, as_of: str | None, include_superseded: bool) -> None:
+    def _choose_versions(self, plan: QueryPlan, text: str, spans: list[tuple[int, int, str]],
+                         as_of: str | None, include_superseded: bool) -> None:
         """By default only versions in force; an explicit year, date or 修订前/旧法 selects another."""
         corpus = self.corpus
         keys = {k for k, d in corpus.documents.items() if d.meta.in_force}
@@ -218,7 +236,7 @@ class QueryAnalyzer:
             keys = set(corpus.documents)
         chosen: dict[str, str] = {}
         year = YEAR_RE.search(text) or (EN_YEAR_RE.search(text) if plan.language != "zh" else None)
-        old = any(w in text for w in OLD_WORDS)
+        old = any(w in text for w in OLD_WORDS) or any(s > 0 and text[s - 1] in OLD_PREFIX for s, _, _ in spans)
         for law in corpus.laws():
             versions = corpus.versions(law)
             if len(versions) < 2:
@@ -271,6 +289,8 @@ class QueryAnalyzer:
                 if self.corpus.documents[key].layout == "articles":
                     continue
                 for m in ITEM_REF_RE.finditer(text):
+                    if any(start <= m.start() < end for start, end, _ in spans):
+                        continue        # the "（十一）" of 刑法修正案（十一） names the law, not an item
                     try:
                         n = cn_to_int(m.group("num") or m.group("paren") or m.group("ord"))
                     except NumeralError:

@@ -126,6 +126,7 @@ class Hit:
     text: str
     matched_terms: list[str] = field(default_factory=list)
     sources: dict[str, float] = field(default_factory=dict)  # per-retriever scores / ranks
+    doc_type: str = ""            # law, administrative_regulation, …, plan
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

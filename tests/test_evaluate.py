@@ -3,8 +3,10 @@ import json
 
 import pytest
 
-from kb.evaluate import (EXPECTED, Question, check_expected, load_questions, mrr_at, ndcg_at, recall_at,
-                         run_eval, score_runs)
+from kb.evaluate import (EXPECTED, Question, check_expected, expected_path, load_questions, mrr_at, ndcg_at,
+                         recall_at, run_eval, score_runs)
+
+HELDOUT = EXPECTED.with_name("heldout.jsonl")
 
 
 def test_capped_recall():
@@ -68,3 +70,21 @@ def test_check_expected_reads_the_flat_refusal_entry():
     results = {"refusal": {"refusal_precision": 0.80, "refusal_recall": 0.75}}
     lines = check_expected(results, {"refusal": {"refusal_precision": 0.92, "refusal_recall": 0.75}})
     assert [line[:4] for line in lines] == ["FAIL", "OK  "]
+
+
+def test_heldout_set_is_valid_and_disjoint_from_dev():
+    from evals.check_dev import check
+    assert check(HELDOUT) == 0          # fields, gold ids in the corpus, no question shared with dev.jsonl
+    dev = {q.question for q in load_questions()}
+    held = load_questions(HELDOUT)
+    assert len(held) >= 60 and not dev & {q.question for q in held}
+    assert expected_path(HELDOUT).name == "expected_heldout.json"
+
+
+def test_heldout_scores_hold(real_settings):
+    """The full pipeline on the held-out questions (never tuned on) keeps its checked-in scores."""
+    expected = json.loads(expected_path(HELDOUT).read_text(encoding="utf-8"))
+    results = run_eval(real_settings, load_questions(HELDOUT), pipelines=["full"], baselines=False, progress=False)
+    lines = check_expected(results, {"full": expected["full"]}, tolerance=0.02)
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert lines and not failed, "\n".join(failed)
