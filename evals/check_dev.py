@@ -1,7 +1,8 @@
-"""Validate a labelled retrieval evaluation set: evals/dev.jsonl (ids q001…, tuned on) or
-evals/heldout.jsonl (ids h001…, written without looking at the system; never tuned on).
+"""Validate a labelled evaluation set: evals/dev.jsonl (ids q001…, tuned on), evals/heldout.jsonl
+(h001…) or evals/refusal_heldout.jsonl (r001…; half out of scope). The held-out sets were written
+without looking at the system and are never tuned on.
 
-Run:  .venv/bin/python -m evals.check_dev [evals/dev.jsonl | evals/heldout.jsonl]
+Run:  .venv/bin/python -m evals.check_dev [evals/dev.jsonl | evals/heldout.jsonl | evals/refusal_heldout.jsonl]
 
 Checks: valid JSON per line, required fields and types, unique ids and questions, allowed
 voices and tags, every gold id exists in the corpus, at most 3 gold ids, `out_of_scope` iff
@@ -27,14 +28,16 @@ TAGS = {"direct_ref", "version", "penalty", "duty", "right", "time_limit", "defi
 MIN_QUESTIONS = 190
 MIN_HELDOUT = 60
 HELDOUT_PATH = Path(__file__).resolve().parent / "heldout.jsonl"
+ID_PREFIX = {"dev": "q", "heldout": "h", "refusal_heldout": "r"}
 MIN_DOCUMENTS = 15
 MAX_GOLD = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def check(path: Path) -> int:
-    heldout = path.name.startswith("heldout")
-    prefix, min_questions = ("h", MIN_HELDOUT) if heldout else ("q", MIN_QUESTIONS)
+    heldout = path.name != DEV_PATH.name
+    prefix = ID_PREFIX.get(path.stem, "q")
+    min_questions = MIN_HELDOUT if heldout else MIN_QUESTIONS
     corpus = load_corpus()
     problems: list[str] = []
     rows: list[dict] = []
@@ -115,8 +118,9 @@ def check(path: Path) -> int:
             problems.append(f"question repeated {c} times: {q}")
     if len(rows) < min_questions:
         problems.append(f"only {len(rows)} questions (need at least {min_questions})")
-    other = DEV_PATH if heldout else HELDOUT_PATH
-    if other.exists() and other != path:     # a held-out question must not also be a tuning question
+    for other in path.parent.glob("*.jsonl"):   # no question in two sets (a held-out one is never tuned on)
+        if other.name == path.name or other.stem not in ID_PREFIX:
+            continue
         seen = {json.loads(x)["question"].strip() for x in other.read_text(encoding="utf-8").splitlines() if x.strip()}
         for q in questions:
             if q in seen:

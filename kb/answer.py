@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .errors import NumeralError, QueryError
 from .numerals import CN_NUMERAL_CHARS, cn_to_int, int_to_cn
-from .query import QueryPlan
+from .query import QueryPlan, other_field
 from .schema import Answer, Article, Citation, DocMeta, Hit
 from .tokenize import tokenize
 
@@ -178,6 +178,9 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     topical = [] if plan.laws else _missing_by_topic(plan, rule.text if rule else "")
     if topical:
         return _not_covered(plan, topical, hits)
+    field = None if plan.laws else other_field(plan.text)
+    if field and not any(c in (rule.text if rule else "") for c in field[1]):
+        return _other_field(plan, field[0], hits)
     if not hits or not plan.domain_terms:
         return _not_covered(plan, [], hits)
     if conf.bm25_max < MIN_BM25 and conf.dense_max < MIN_DENSE:
@@ -212,6 +215,17 @@ def _missing_by_topic(plan: QueryPlan, top_text: str) -> list[dict]:
         if topics and not any(t in top_text for t in topics):
             out.append(d)
     return out[:2]
+
+
+def _other_field(plan: QueryPlan, field: dict, hits: list[Hit]) -> Answer:
+    en = plan.language == "en"
+    conclusion = (f"This question is about {field['field_en']}. The knowledge base holds work-safety and "
+                  f"emergency-management regulations and has no article on it, so it cannot give a cited answer. "
+                  f"You could ask {field['refer_en']}." if en else
+                  f"这个问题属于{field['field']}方面。知识库收录的是安全生产、应急管理等法规，没有这方面的条文，"
+                  f"无法给出有出处的回答。可以咨询{field['refer']}。")
+    return Answer("not_covered", plan.text, "en" if en else "zh", conclusion, hits=hits,
+                  other_field=field["field_en" if en else "field"])
 
 
 def _not_covered(plan: QueryPlan, missing: list[dict], hits: list[Hit]) -> Answer:

@@ -211,9 +211,12 @@ class KioskAnswer:
     topic: str = OTHER                   # topic id for the anonymous usage counts
 
 
-def refusal_text() -> str:
+def refusal_text(other_field: str = "") -> str:
+    """The friendly refusal; `other_field` is the answer layer's sentence naming the neighbouring
+    field a question belongs to and where to ask (试用期工资 → 12333)."""
     labels = "、".join(f"“{t.label}”" for t in topics())
-    return ("抱歉，这个问题我回答不了：收录的法律法规里没有找到可靠的答案。\n"
+    first = other_field + "\n" if other_field else "抱歉，这个问题我回答不了：收录的法律法规里没有找到可靠的答案。\n"
+    return (first +
             f"我可以回答这些问题：{labels}。请点屏幕上的问题按钮，或者换个说法再问。\n"
             "遇到紧急情况请直接拨打 110、119、120。")
 
@@ -231,7 +234,8 @@ def kiosk_answer(question: str, retriever, topic: Topic | None = None) -> KioskA
     except QueryError:
         ans = None
     if ans is None or not _sure(ans, retriever.corpus, check_answer):
-        return KioskAnswer("not_covered", refusal=refusal_text(), topic=topic_id,
+        field = ans.conclusion if ans is not None and ans.other_field else ""
+        return KioskAnswer("not_covered", refusal=refusal_text(field), topic=topic_id,
                            help_lines=help_lines([*kiosk_data().emergency_help, *kiosk_data().default_help]))
     c = ans.citations[0]
     lines = help_for(question or "", c.quote, button)

@@ -88,7 +88,41 @@ CORE_WORDS = ("安全", "事故", "危险", "防护", "应急", "消防", "火�
               "救灾", "灾害", "受灾", "作业", "职业病", "罚款", "处罚", "执法", "监管", "预案", "演练", "培训",
               "防汛", "洪水", "洪涝", "地震", "森林", "山火", "煤矿", "矿山", "化学品", "爆炸", "爆破",
               "特种设备", "伤亡", "工伤", "中毒", "窒息", "有限空间", "劳动保护", "突发事件", "预警", "疏散",
-              "撤离", "避难", "气象", "台风", "暴雨", "安全生产", "生产经营", "犯罪", "判刑", "坐牢", "刑法")
+              "撤离", "避难", "气象", "台风", "暴雨", "安全生产", "生产经营", "犯罪", "判刑", "坐牢", "刑法",
+              "尘肺", "矽肺", "粉尘", "噪声", "触电", "坠落", "坍塌", "泄漏", "燃气", "煤气", "有毒", "冒险")
+
+
+# The English counterpart of CORE_WORDS, for deciding that a question is about another field.
+EN_CORE_WORDS = ("safety", "hazard", "danger", "fire", "explos", "chemical", "emergenc", "occupational",
+                 "workplace", "work injur", "work-injur", "work accident", "mine", "mining", "flood", "earthquake",
+                 "disaster", "rescue", "evacuat", "poison", "toxic", "elevator", "boiler", "criminal law")
+
+
+@lru_cache(maxsize=1)
+def out_of_scope_fields() -> list[dict]:
+    """Neighbouring fields the corpus does not cover (labour contracts, traffic, tax …), with cues."""
+    path = DATA_DIR / "out_of_scope.json"
+    if not path.exists():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")).get("fields", []))
+
+
+def other_field(text: str) -> tuple[dict, list[str]] | None:
+    """The neighbouring field a question is about, and the cues found, if it names one and has no
+    work-safety word outside those cues (交通事故 is not 事故 in our sense; 灭火器过期 stays ours)."""
+    low = text.lower()
+    for f in out_of_scope_fields():
+        cues = [c for c in f.get("cues", []) if c in text]
+        cues += [c for c in f.get("cues_en", []) if re.search(rf"\b{re.escape(c.lower())}\b", low)]
+        if not cues:
+            continue
+        rest = low
+        for c in sorted(cues, key=len, reverse=True):
+            rest = rest.replace(c.lower(), " ")
+        if any(w in rest for w in CORE_WORDS) or any(w in rest for w in EN_CORE_WORDS):
+            continue
+        return f, cues
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -166,11 +166,12 @@ class Answer:
     missing: list[dict] = field(default_factory=list)     # wanted documents named by the question
     mode: str = "extractive"                               # "extractive" | "llm"
     hits: list[Hit] = field(default_factory=list)
+    other_field: str = ""                                  # "劳动合同与工资待遇": a neighbouring field, not ours
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "answer": self.conclusion, "language": self.language,
                 "citations": [c.to_json() for c in self.citations],
                 "related": [c.to_json() | {"reason": c.reason} for c in self.related],
-                "notes": self.notes, "mode": self.mode,
+                "notes": self.notes, "mode": self.mode, "other_field": self.other_field,
                 "missing": [{"title": m.get("title"), "issuer": m.get("issuer"), "doc_number": m.get("doc_number")}
                             for m in self.missing]}

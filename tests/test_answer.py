@@ -45,3 +45,41 @@ def test_superseded_version_is_flagged_and_the_current_one_cited(real_retriever)
     current = [c for c in ans.related if c.reason == "现行版本"]
     assert current and current[0].article_id.startswith("突发事件应对法@2024-06-28#")
     assert any("现行有效版本见" in n for n in ans.notes)
+
+
+# ---- neighbouring fields (kb/data/out_of_scope.json) ------------------------------------------
+@pytest.mark.parametrize("question, field", [
+    ("试用期工资最低能给多少？", "劳动合同与工资待遇"),
+    ("我骑车被私家车撞了，对方保险该赔多少？", "道路交通事故与车辆保险"),
+    ("被邻居家的狗咬了找谁赔？", "邻里噪声与宠物"),
+])
+def test_question_from_a_neighbouring_field_is_referred(real_retriever, question, field):
+    ans = answer(question, real_retriever)
+    assert ans.status == "not_covered" and not ans.citations
+    assert ans.other_field == field and ans.conclusion.startswith(f"这个问题属于{field}方面")
+    assert "可以咨询" in ans.conclusion
+
+
+def test_english_question_from_a_neighbouring_field(real_retriever):
+    ans = answer("How do I file my income tax return in China?", real_retriever)
+    assert ans.status == "not_covered" and ans.language == "en"
+    assert ans.other_field == "tax" and "12366" in ans.conclusion
+
+
+@pytest.mark.parametrize("question, article", [
+    ("我拒绝冒险作业，公司就把我辞退了，合法吗？", "安全生产法@2021-06-10#54"),   # 辞退 is a cue, 冒险/作业 are ours
+    ("酒驾会坐牢吗？", "刑法@2023-12-29#133之一"),                            # not a cue: 刑法 answers it
+])
+def test_work_safety_words_keep_a_question_in_scope(real_retriever, question, article):
+    ans = answer(question, real_retriever)
+    assert ans.status == "answered" and ans.citations[0].article_id == article
+
+
+def test_other_field_needs_a_cue_and_no_word_of_ours():
+    from kb.query import other_field
+    assert other_field("试用期工资最低多少")[0]["field"] == "劳动合同与工资待遇"
+    assert other_field("交通事故认定书有异议怎么办")[1] == ["交通事故", "交通事故认定"]
+    assert other_field("试用期的工人发生事故，公司要负责吗") is None        # 事故 outside the cue
+    assert other_field("What is the minimum wage in Wuhan?")[0]["field_en"].startswith("employment")
+    assert other_field("Is the rent clause in a fire safety plan required?") is None   # fire/safety
+    assert other_field("Do parents need a permit?") is None                   # "rent" only as a word

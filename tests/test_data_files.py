@@ -1,6 +1,6 @@
 """Checks of the curated data files in kb/data/ against the reference corpus.
 
-aliases.json, lay_terms.json, en_terms.json, missing.json and userdict.txt are hand-curated; these tests keep them
+aliases.json, lay_terms.json, en_terms.json, missing.json, out_of_scope.json and userdict.txt are hand-curated; these tests keep them
 honest: right format, every alias unambiguous, every legal term and dictionary word really used in
 the corpus, and no "missing" document that is in fact present.
 """
@@ -414,3 +414,37 @@ def test_missing_cited_in_is_true():
         for short in d.get("cited_in", []):
             assert short in texts, short
             assert d["title"] in texts[short] or any(a in texts[short] for a in d["aliases"]), (d["title"], short)
+
+
+# ---- out_of_scope.json ------------------------------------------------------------------------
+def out_of_scope() -> dict:
+    return json.loads((DATA_DIR / "out_of_scope.json").read_text(encoding="utf-8"))
+
+
+def test_out_of_scope_format():
+    fields = out_of_scope()["fields"]
+    assert len(fields) >= 10
+    for f in fields:
+        assert set(f) == {"field", "field_en", "cues", "cues_en", "refer", "refer_en"}, f
+        assert f["cues"] and all(isinstance(c, str) and len(c) >= 2 for c in f["cues"])
+        assert all(c == c.strip() and not re.search(r"[\u4e00-\u9fff]", c) for c in f["cues_en"])
+        assert f["refer"] and f["refer_en"]
+
+
+def test_out_of_scope_cues_are_not_work_safety_words():
+    # a cue that is a word of our own field would turn away in-scope questions (a cue may contain
+    # one, 交通事故 or 食品安全: other_field() removes the cues before looking for our words)
+    from kb.query import CORE_WORDS, EN_CORE_WORDS
+    for f in out_of_scope()["fields"]:
+        for cue in f["cues"]:
+            assert cue not in CORE_WORDS and not any(cue in w for w in CORE_WORDS), cue
+        for cue in f["cues_en"]:
+            assert not any(cue.lower() in w for w in EN_CORE_WORDS), cue
+
+
+def test_out_of_scope_cues_are_rare_in_the_corpus():
+    # a cue that many articles use is a topic of the corpus, not a neighbouring field
+    text = all_text()
+    for f in out_of_scope()["fields"]:
+        for cue in f["cues"]:
+            assert text.count(cue) <= 3, (cue, text.count(cue))

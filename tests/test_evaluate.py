@@ -7,6 +7,7 @@ from kb.evaluate import (EXPECTED, Question, check_expected, expected_path, load
                          recall_at, run_eval, score_runs)
 
 HELDOUT = EXPECTED.with_name("heldout.jsonl")
+REFUSAL_HELDOUT = EXPECTED.with_name("refusal_heldout.jsonl")
 
 
 def test_capped_recall():
@@ -72,13 +73,24 @@ def test_check_expected_reads_the_flat_refusal_entry():
     assert [line[:4] for line in lines] == ["FAIL", "OK  "]
 
 
-def test_heldout_set_is_valid_and_disjoint_from_dev():
+@pytest.mark.parametrize("path", [HELDOUT, REFUSAL_HELDOUT], ids=lambda p: p.stem)
+def test_heldout_sets_are_valid_and_disjoint_from_dev(path):
     from evals.check_dev import check
-    assert check(HELDOUT) == 0          # fields, gold ids in the corpus, no question shared with dev.jsonl
+    assert check(path) == 0             # fields, gold ids in the corpus, no question shared with another set
     dev = {q.question for q in load_questions()}
-    held = load_questions(HELDOUT)
+    held = load_questions(path)
     assert len(held) >= 60 and not dev & {q.question for q in held}
-    assert expected_path(HELDOUT).name == "expected_heldout.json"
+    assert expected_path(path).name == f"expected_{path.stem}.json"
+
+
+def test_refusal_heldout_scores_hold(real_settings):
+    """Refusal on 35 out-of-scope questions from neighbouring fields and 35 in-scope look-alikes."""
+    expected = json.loads(expected_path(REFUSAL_HELDOUT).read_text(encoding="utf-8"))
+    results = run_eval(real_settings, load_questions(REFUSAL_HELDOUT), pipelines=["full"], baselines=False,
+                       progress=False)
+    lines = check_expected(results, {k: expected[k] for k in ("full", "refusal")}, tolerance=0.02)
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert len(lines) >= 8 and not failed, "\n".join(failed)
 
 
 def test_heldout_scores_hold(real_settings):

@@ -148,9 +148,15 @@ def test_refusal_lists_what_the_kiosk_answers():
 
 
 def test_out_of_scope_and_plan_only_answers_are_refused(real_retriever):
-    ka = kiosk_answer("今天天气怎么样", real_retriever)
+    ka = kiosk_answer("给我讲个笑话吧", real_retriever)
     assert ka.status == "not_covered" and ka.refusal == refusal_text() and not ka.quote
     assert ka.help_lines[:3] == ["报警求助 110", "火警 119", "医疗急救 120"]
+    # a neighbouring field is named, with where to ask, above the usual refusal
+    ka = kiosk_answer("今天天气怎么样", real_retriever)
+    assert ka.status == "not_covered" and ka.refusal.startswith("这个问题属于天气、生活常识与投资方面")
+    ka = kiosk_answer("试用期工资最低能给多少？", real_retriever)
+    assert ka.refusal.startswith("这个问题属于劳动合同与工资待遇方面") and "12333" in ka.refusal
+    assert ka.refusal.endswith(refusal_text().split("\n", 1)[1])
     # 防溺水 is only a publicity theme of the 2024 武汉 work plan: the officer's answer cites it, the
     # kiosk does not pass a work plan off as a rule
     ans = answer("防溺水", real_retriever)
@@ -244,7 +250,8 @@ def test_typed_question_and_friendly_refusal(kiosk_env):
     at = open_kiosk()
     at.chat_input[0].set_value("今天天气怎么样").run()
     text = shown(ok(at))
-    assert "回答不了" in text and "发现火灾怎么办" in text and "森林防火期用火" in text
+    assert "不属于" not in text and "天气、生活常识与投资方面" in text
+    assert "发现火灾怎么办" in text and "森林防火期用火" in text
     assert "简单说" not in text
     at.chat_input[0].set_value("着火了怎么办").run()
     text = shown(ok(at))
