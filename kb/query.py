@@ -363,9 +363,28 @@ class QueryAnalyzer:
     def _lay_expansions(self, text: str) -> list[str]:
         from .tokenize import tokenize
         tokens = set(tokenize(text))
+        plain = text.replace("了", "")          # 扣了工资 / 受了伤 say 扣工资 / 受伤
         out: list[str] = []
         for lay, legal in lay_terms():
-            # short lay words (跑, 厂) only as whole tokens; longer ones as substrings
-            if any((w in tokens) if len(w) < 2 else (w in text) for w in lay):
+            if any(_lay_match(w, text, plain, tokens) for w in lay):
                 out.extend(t for t in legal if t not in text and t not in out)
         return out
+
+
+LAY_GAP = 12    # "逼…干" matches 逼我们在没有防护的情况下去干: at most this many characters between parts
+
+
+def _lay_match(word: str, text: str, plain: str, tokens: set[str]) -> bool:
+    """Short lay words (跑, 厂) match whole jieba tokens, longer ones substrings; "A…B" matches A
+    followed by B within LAY_GAP characters, for phrases that people split with their own words."""
+    if "…" in word:
+        return bool(_gap_pattern(word).search(text))
+    if len(word) < 2:
+        return word in tokens
+    return word in text or word in plain
+
+
+@lru_cache(maxsize=None)
+def _gap_pattern(word: str) -> re.Pattern:
+    parts = [re.escape(p) for p in word.split("…") if p]
+    return re.compile(f"[^，。？！；,.?!;]{{0,{LAY_GAP}}}".join(parts))

@@ -65,3 +65,14 @@ def test_phrase_rerank_prefers_the_article_quoting_the_question(real_retriever):
     cfg = RetrievalConfig(phrase_weight=0.0)
     without = ids(real_retriever.search(q, k=10, config=cfg))
     assert "生产安全事故报告和调查处理条例@2007-04-09#36" in without     # same candidates, another order
+
+
+def test_lay_gap_patterns_and_le(real_retriever):
+    from kb.query import _lay_match
+    assert _lay_match("逼…干", "班长硬逼我们在没有防护的情况下去干危险的活", "", set())
+    assert not _lay_match("逼…干", "他逼我，我不干", "", set())            # not across a clause
+    assert not _lay_match("逼…干", "逼得太紧了以后大家都不想再继续留在这里干", "", set())  # too far apart
+    plan = real_retriever.analyzer.analyze("安全员管得严，被老板扣了工资")
+    assert "降低其工资" in plan.expansions                              # 扣了工资 = 扣工资
+    plan = real_retriever.analyzer.analyze("班长硬逼我们在没有防护的情况下去干危险的活，我能不去吗？")
+    assert "强令冒险作业" in plan.expansions
