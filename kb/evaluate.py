@@ -197,7 +197,10 @@ def format_table(results: dict) -> str:
 
 
 def check_expected(results: dict, expected: dict, tolerance: float = 0.02) -> list[str]:
-    """pyserini-style check: every expected metric must be reached within the tolerance."""
+    """pyserini-style check: every expected metric must be reached within the tolerance. In a small
+    group (9 trainer questions) one question is worth more than the tolerance; there the allowance
+    is one question, since builds of the embedding engine for different CPUs (kb/fast_e5.py) agree
+    only to cosine 0.9999 and can swap two near-tied articles."""
     out = []
     for name, per_voice in expected.items():
         if name.startswith("_"):
@@ -206,11 +209,13 @@ def check_expected(results: dict, expected: dict, tolerance: float = 0.02) -> li
             per_voice = {"all": per_voice}
             results = {**results, "refusal": {"all": results.get("refusal", {})}}
         for voice, metrics in per_voice.items():
+            row = results.get(name, {}).get(voice, {})
+            allowance = max(tolerance, 1.0 / row["n"] + 1e-9) if row.get("n") else tolerance
             for metric, want in metrics.items():
-                got = results.get(name, {}).get(voice, {}).get(metric)
+                got = row.get(metric)
                 if got is None:
                     continue
-                ok = got >= want - tolerance if "ms" not in metric else True
+                ok = got >= want - allowance if "ms" not in metric else True
                 out.append(f"{'OK  ' if ok else 'FAIL'} {name}/{voice} {metric}: {got:.4f} (expected {want:.4f})")
     return out
 

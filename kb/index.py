@@ -284,6 +284,8 @@ def _write_build(d: Path, corpus: Corpus, nodes: list[Node], vectors: np.ndarray
     manifest = {
         "format_version": FORMAT_VERSION, "fingerprint": fingerprint,
         "model": embedder.name, "model_setting": fingerprint["model"], "dim": embedder.dim,
+        # which build of the engine embedded what was new in this build (kb/fast_e5.py)
+        "engine": getattr(embedder, "engine", ""),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "documents": len(corpus.documents), "articles": len(corpus.articles), "nodes": len(nodes),
         "corpus_errors": corpus.errors,
