@@ -258,6 +258,9 @@ def compose_extractive(plan: QueryPlan, hits: list[Hit], retriever) -> Answer:
     citations = [make_citation(corpus, corpus.by_id[h.article_id], select_passage(corpus.by_id[h.article_id], terms, plan),
                                h.matched_terms) for h in chosen]
     notes: list[str] = []
+    rank = precedence_note(citations, {h.article_id: h for h in hits}, en)
+    if rank:
+        notes.append(rank)
     if plan.version_note:
         notes.append(("Version: " if en else "版本：") + plan.version_note)
     if plan.unknown_refs:
@@ -295,7 +298,34 @@ def _choose_articles(plan: QueryPlan, hits: list[Hit]) -> list[Hit]:
     for h in hits[1:3]:
         if h.score >= top.score * 0.97 and h.article_id != top.article_id:
             chosen.append(h)
-    return chosen
+    # near-tied articles of different documents: the higher-ranking, then the newer, goes first
+    # (上位法优于下位法、新法优于旧法) — a 2007 regulation must not state the fine a 2021 law changed
+    return sorted(chosen, key=precedence)
+
+
+# Rank of a document type in the hierarchy of norms (《立法法》: laws above administrative regulations
+# above rules); judicial interpretations apply the law they interpret and rank with it.
+DOC_RANK = {"law": 0, "judicial_interpretation": 0, "administrative_regulation": 1, "departmental_rule": 2,
+            "local_regulation": 2, "normative_document": 3, "standard": 3, "plan": 4}
+
+
+def precedence(hit: Hit) -> tuple[int, str]:
+    """Sort key: higher rank first, then the newer version (version labels are ISO dates or years)."""
+    newer = "".join(chr(0x10FFFF - ord(c)) for c in hit.version)   # descending order in a sort key
+    return DOC_RANK.get(hit.doc_type, 5), newer
+
+
+def precedence_note(citations: list, hits_by_id: dict, en: bool) -> str:
+    """When the first two cited articles come from documents of different rank, say which prevails."""
+    if len(citations) < 2:
+        return ""
+    a, b = hits_by_id.get(citations[0].article_id), hits_by_id.get(citations[1].article_id)
+    if not a or not b or a.law == b.law or DOC_RANK.get(a.doc_type, 5) >= DOC_RANK.get(b.doc_type, 5):
+        return ""
+    if en:
+        return (f"{a.title} ranks above {b.title} in the hierarchy of norms; where the two differ, "
+                f"the former prevails.")
+    return f"《{a.title}》的效力高于《{b.title}》（上位法优于下位法）；两者规定不一致时，以前者为准。"
 
 
 def query_terms(plan: QueryPlan) -> dict[str, float]:

@@ -83,3 +83,25 @@ def test_other_field_needs_a_cue_and_no_word_of_ours():
     assert other_field("What is the minimum wage in Wuhan?")[0]["field_en"].startswith("employment")
     assert other_field("Is the rent clause in a fire safety plan required?") is None   # fire/safety
     assert other_field("Do parents need a permit?") is None                   # "rent" only as a word
+
+
+# ---- precedence between near-tied articles of different documents ------------------------------
+def test_the_law_goes_before_the_older_regulation_it_overrides(real_retriever):
+    ans = answer("主要负责人未履职导致较大事故罚多少？", real_retriever)
+    ids = [c.article_id for c in ans.citations]
+    assert ids[0] == "安全生产法@2021-06-10#95"
+    assert "百分之六十" in ans.conclusion and "40%" not in ans.conclusion
+    if "生产安全事故报告和调查处理条例@2007-04-09#38" in ids:
+        assert any("上位法优于下位法" in n for n in ans.notes)
+    assert check_answer(ans, real_retriever.corpus) == []
+
+
+def test_precedence_order():
+    from kb.answer import precedence
+    from kb.schema import Hit
+
+    def hit(law, doc_type, version):
+        return Hit(f"{law}@{version}#1", 1.0, law, law, version, "in_force", "1", "第一条", (), "", doc_type=doc_type)
+    hits = [hit("条例", "administrative_regulation", "2019-01-01"), hit("旧法", "law", "2007-08-30"),
+            hit("新法", "law", "2021-06-10"), hit("要点", "plan", "2024")]
+    assert [h.law for h in sorted(hits, key=precedence)] == ["新法", "旧法", "条例", "要点"]
