@@ -20,7 +20,7 @@ The alignment runs in three passes (cf. "patience diff": anchor on unique strong
    ≥ SENTENCE by another new article (clearly better than by its partner) went there; if such
    sentences carry ≥ SHARE of the article's weight, the pair is linked too. The same from the new
    side finds merges. A sentence repeated in another article of its own version (boilerplate such as
-   "构成违反治安管理行为的，由公安机关依法给予处罚"), or found about as well in its own version or in
+   the closing clause that hands a matter to the public security organs), or found about as well in its own version or in
    two articles of the other version, says nothing about where it went and is ignored.
 
 Kinds, per link: "split" if the old article has ≥2 new partners, else "merged" if the new article has

@@ -15,7 +15,7 @@ DEFAULT_NAMES = ("刑法", "民法典", "行政处罚法", "行政许可法", "�
                  "安全生产法", "消防法", "突发事件应对法", "刑事诉讼法", "行政诉讼法", "劳动法")
 ITEM_LINE_RE = re.compile(rf"^[（(]{NUM}[）)]")
 CLAUSE_REF_RE = re.compile(rf"前(?P<n>[两二三四五])?款|本条第(?P<c>{NUM})款")
-# Text between two references that continues a list: "第三百八十九条行贿罪、第三百九十三条"
+# Text between two references that continues a list: "第N条某某罪、第M条" (a crime name, then 、)
 _LIST_GLUE = re.compile(r"^[^，。；：《》\n]{0,10}?(、|和|或者|或|及|以及|至|，|,)$")
 
 
