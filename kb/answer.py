@@ -486,12 +486,12 @@ def related_articles(corpus, cited: list[str], limit: int = 6) -> list[Citation]
                 seen.add(ref.target_id)
                 target = corpus.by_id[ref.target_id]
                 out.append(make_citation(corpus, target, target.text, reason=f"引用（{ref.text}）"))
-        for other in corpus.documents[art.doc_key].articles:
-            if other.id in seen or not PENALTY_CHAPTER.search(" ".join(other.chapter_path)):
+        for other in map(corpus.by_id.get, corpus.cited_by(aid)):
+            if (other.doc_key != art.doc_key or other.id in seen
+                    or not PENALTY_CHAPTER.search(" ".join(other.chapter_path))):
                 continue
-            if any(r.target_id == aid for r in other.refs):
-                seen.add(other.id)
-                out.append(make_citation(corpus, other, other.text, reason=f"罚则（引用{art.heading}）"))
+            seen.add(other.id)
+            out.append(make_citation(corpus, other, other.text, reason=f"罚则（引用{art.heading}）"))
     return out[:limit]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -131,6 +132,21 @@ class Corpus:
             return self._names[name]
         name2 = name.replace("中华人民共和国", "")
         return self._names.get(name2)
+
+    def cited_by(self, article_id: str) -> list[str]:
+        """The articles that cite this one by article number (not itself), in corpus order."""
+        return self._citers.get(article_id, [])
+
+    @cached_property
+    def _citers(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for art in self.articles:
+            for ref in art.refs:
+                if ref.kind == "article" and ref.target_id and ref.target_id != art.id:
+                    citers = out.setdefault(ref.target_id, [])
+                    if art.id not in citers:
+                        citers.append(art.id)
+        return out
 
     def _resolve_all_refs(self) -> None:
         bare = [n for n in self._names if len(n) >= 2 and not n.startswith("中华人民共和国")]

@@ -57,7 +57,6 @@ class HybridRetriever:
         self._law_of = np.array([self.corpus.by_id[a].law for a in ids])
         self._intent_flags = {name: np.array([bool(rx.search(_intent_text(self.corpus.by_id[a]))) for a in ids])
                               for name, rx in ARTICLE_INTENT.items()}
-        self._referrers = _referrers(self.corpus)
         # Criminal questions are answered by 刑法 and the judicial interpretations of it.
         self._intent_flags["criminal"] = np.array([
             self.corpus.by_id[a].law == "刑法" or
@@ -206,7 +205,7 @@ class HybridRetriever:
             aid = f"{meta.short_title}@{meta.version}#{ref.label}"
             if aid not in self._pos:
                 continue
-            about = [self._pos[r] for r in self._referrers.get(aid, []) if self._explains(plan, r, ref.law)]
+            about = [self._pos[r] for r in self.corpus.cited_by(aid) if self._explains(plan, r, ref.law)]
             # an interpretation may be outside the law the question names (open_scores: not
             # restricted to it, but still to the versions and filters asked for)
             about = sorted((i for i in about if np.isfinite(open_scores[i])), key=lambda i: -open_scores[i])
@@ -259,18 +258,6 @@ ARTICLE_INTENT = {
 
 # "…如何认定" asks for the judicial interpretation of the article it names.
 INTERPRET_RE = re.compile(r"(如何|怎么|怎样|怎么样)(认定|界定|理解)|认定(标准|为)|司法解释")
-
-
-def _referrers(corpus) -> dict[str, list[str]]:
-    """Article id → the articles of other documents that cite it."""
-    out: dict[str, list[str]] = {}
-    for art in corpus.articles:
-        for ref in art.refs:
-            if ref.kind == "article" and ref.target_id and ref.target_id != art.id:
-                out.setdefault(ref.target_id, [])
-                if art.id not in out[ref.target_id]:
-                    out[ref.target_id].append(art.id)
-    return out
 
 
 def _intent_text(art) -> str:
