@@ -174,12 +174,12 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     if plan.missing and not plan.laws:
         return _not_covered(plan, plan.missing, hits)
     # a work plan names topics (有限空间) without regulating them: look at the best rule instead
-    rule = next((h for h in hits if h.doc_type != "plan"), None)
-    topical = [] if plan.laws else _missing_by_topic(plan, rule.text if rule else "")
+    rule_text = next((h.text for h in hits if h.doc_type != "plan"), "")
+    topical = [] if plan.laws else _missing_by_topic(plan, rule_text)
     if topical:
         return _not_covered(plan, topical, hits)
     field = None if plan.laws else other_field(plan.text)
-    if field and not any(c in (rule.text if rule else "") for c in field[1]):
+    if field and not any(c in rule_text for c in field[1]):
         return _other_field(plan, field[0], hits)
     if not hits or not plan.domain_terms:
         return _not_covered(plan, [], hits)
@@ -309,10 +309,10 @@ DOC_RANK = {"law": 0, "judicial_interpretation": 0, "administrative_regulation":
             "local_regulation": 2, "normative_document": 3, "standard": 3, "plan": 4}
 
 
-def precedence(hit: Hit) -> tuple[int, str]:
-    """Sort key: higher rank first, then the newer version (version labels are ISO dates or years)."""
-    newer = "".join(chr(0x10FFFF - ord(c)) for c in hit.version)   # descending order in a sort key
-    return DOC_RANK.get(hit.doc_type, 5), newer
+def precedence(hit: Hit) -> tuple[int, int]:
+    """Sort key: higher rank first, then the newer version (labels are ISO dates or years: 2021-06-10, 2024)."""
+    date = int(re.sub(r"\D", "", hit.version)[:8].ljust(8, "0") or 0)
+    return DOC_RANK.get(hit.doc_type, 5), -date
 
 
 def precedence_note(citations: list, hits_by_id: dict, en: bool) -> str:
