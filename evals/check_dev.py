@@ -1,5 +1,6 @@
 """Validate a labelled evaluation set: evals/dev.jsonl (ids q001…, tuned on), evals/heldout.jsonl
-(h001…) or evals/refusal_heldout.jsonl (r001…; half out of scope). The held-out sets were written
+(h001…), evals/heldout2.jsonl (n001…; a second blind set, written 2026-11-30) or
+evals/refusal_heldout.jsonl (r001…; half out of scope). The held-out sets were written
 without looking at the system and are never tuned on.
 
 Run:  .venv/bin/python -m evals.check_dev [evals/dev.jsonl | evals/heldout.jsonl | evals/refusal_heldout.jsonl]
@@ -28,7 +29,7 @@ TAGS = {"direct_ref", "version", "penalty", "duty", "right", "time_limit", "defi
 MIN_QUESTIONS = 190
 MIN_HELDOUT = 60
 HELDOUT_PATH = Path(__file__).resolve().parent / "heldout.jsonl"
-ID_PREFIX = {"dev": "q", "heldout": "h", "refusal_heldout": "r"}
+ID_PREFIX = {"dev": "q", "heldout": "h", "refusal_heldout": "r", "heldout2": "n"}
 MIN_DOCUMENTS = 15
 MAX_GOLD = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -137,6 +137,25 @@ class Corpus:
         """The articles that cite this one by article number (not itself), in corpus order."""
         return self._citers.get(article_id, [])
 
+    def amended_article(self, article_id: str) -> str | None:
+        """For an item of an amendment (刑法修正案（十一）), the article of the amended law it rewrites or
+        adds, in the law's current version: "将刑法第X条修改为" → X, "在刑法第X条后增加一条，作为第Y条" → Y."""
+        art = self.by_id.get(article_id)
+        amended = re.match(r"^(.+?)修正案", self.documents[art.doc_key].meta.short_title) if art else None
+        if not amended:
+            return None
+        law = self.resolve_law(amended.group(1))
+        head = art.text.split("“", 1)[0]          # the instruction, before the quoted new text
+        targets = list(dict.fromkeys(r.target_id for r in art.refs if r.kind == "article" and r.target_id
+                                     and self.by_id[r.target_id].law == law))
+        if not targets:
+            return None
+        return targets[1] if "增加一条" in head and len(targets) > 1 else targets[0]
+
+    def amending_items(self, article_id: str) -> list[str]:
+        """The amendment items that wrote this article (刑法第一百三十四条之一 → 刑法修正案（十一）四)."""
+        return [r for r in self.cited_by(article_id) if self.amended_article(r) == article_id]
+
     @cached_property
     def _citers(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

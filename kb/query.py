@@ -23,6 +23,9 @@ YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:(?P<month>\d{1,2})月(?:
 OLD_PREFIX = "旧老原"          # 旧安全生产法 / 老突发事件应对法: a law name right after one of these
 OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法")
 NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新")
+# A question that compares versions wants both: the older one it names and the one in force.
+COMPARE_RE = re.compile(r"相比|对比|比较|比起|有何变化|有什么变化|哪些变化|变化|有何不同|有什么不同|区别|差异|异同|"
+                        r"改了什么|改了哪些|修改了什么|修改了哪些|\b(compar|differ|changed|change[sd]? (in|from|since))", re.I)
 # What kind of article answers the question: a penalty article, a definition, the effective date.
 INTENT_PATTERNS = {
     "penalty": re.compile(r"罚|处罚|法律责任|行政责任|刑事责任|判刑|坐牢|拘留|追究|后果|怎么处理|如何处理|处分|吊销|"
@@ -292,10 +295,16 @@ class QueryAnalyzer:
                 keys -= {m.key for m in versions}
                 keys.add(meta.key)
                 chosen[law] = meta.key
+        compare = bool(chosen) and not as_of and bool(COMPARE_RE.search(text))
+        if compare:
+            keys |= {corpus.current(law).key for law in chosen}
         if as_of:   # a date also excludes laws not yet in force then
             keys = {k for k in keys if (corpus.documents[k].meta.effective or "0000")[:10] <= as_of}
         plan.doc_keys = keys
-        if chosen:
+        if compare:
+            plan.version_note = "、".join(f"{law}对比{corpus.documents[k].meta.version}版本与现行"
+                                          f"{corpus.current(law).version}版本" for law, k in chosen.items())
+        elif chosen:
             plan.version_note = "、".join(f"{law}按{corpus.documents[k].meta.version}版本" for law, k in chosen.items())
 
     # -- direct references -------------------------------------------------------------

@@ -49,7 +49,38 @@ def test_how_to_determine_puts_the_interpretation_first(real_retriever):
 
 def test_amendment_named_with_the_article_it_amends(real_retriever):
     top = ids(real_retriever.search("刑法修正案（十一）在刑法第一百三十三条之一后面加了什么？", k=3))
-    assert top[:2] == ["刑法修正案（十一）@2020-12-26#2", "刑法@2023-12-29#133之一"]
+    # the amending item, then the article it added (what was added), then the article named
+    assert top == ["刑法修正案（十一）@2020-12-26#2", "刑法@2023-12-29#133之二", "刑法@2023-12-29#133之一"]
+
+
+def test_amendment_item_is_followed_by_the_law_article_it_wrote(real_retriever):
+    # the question names the amendment only; the current 刑法 article it added comes right after the item
+    top = ids(real_retriever.search("刑法修正案（十一）新增的危险作业罪是怎么规定的？", k=5))
+    assert top[0] == "刑法修正案（十一）@2020-12-26#4"
+    assert top[1] == "刑法@2023-12-29#134之一"
+    # an explicit law filter is obeyed: the amended law is not added
+    only = ids(real_retriever.search("刑法修正案（十一）新增的危险作业罪是怎么规定的？", k=5, laws=["刑法修正案（十一）"]))
+    assert only and all(a.startswith("刑法修正案（十一）@") for a in only)
+
+
+def test_amended_article_and_amending_items(real_retriever):
+    corpus = real_retriever.corpus
+    assert corpus.amended_article("刑法修正案（十一）@2020-12-26#4") == "刑法@2023-12-29#134之一"   # 增加一条，作为…
+    assert corpus.amended_article("刑法修正案（十一）@2020-12-26#3") == "刑法@2023-12-29#134"      # 修改为
+    assert corpus.amended_article("刑法修正案（十一）@2020-12-26#48") is None                       # 施行 date
+    assert corpus.amended_article("安全生产法@2021-06-10#1") is None
+    assert corpus.amending_items("刑法@2023-12-29#134之一") == ["刑法修正案（十一）@2020-12-26#4"]
+
+
+def test_version_comparison_keeps_both_versions(real_retriever):
+    plan = real_retriever.analyzer.analyze("突发事件应对法2007年版与现行版本对虚假信息的处罚有什么变化？")
+    assert {"突发事件应对法@2007-08-30", "突发事件应对法@2024-06-28"} <= plan.doc_keys
+    assert "对比" in plan.version_note
+    laws = {h.version for h in real_retriever.search("突发事件应对法2007年版与现行版本对虚假信息的处罚有什么变化？", k=5)}
+    assert laws == {"2007-08-30", "2024-06-28"}
+    # without a comparison word the old version alone is searched
+    plan = real_retriever.analyzer.analyze("2007年版突发事件应对法对虚假信息怎么处罚？")
+    assert "突发事件应对法@2024-06-28" not in plan.doc_keys
 
 
 def test_char_pairs():
@@ -76,3 +107,13 @@ def test_lay_gap_patterns_and_le(real_retriever):
     assert "降低其工资" in plan.expansions                              # 扣了工资 = 扣工资
     plan = real_retriever.analyzer.analyze("班长硬逼我们在没有防护的情况下去干危险的活，我能不去吗？")
     assert "强令冒险作业" in plan.expansions
+
+
+def test_lay_terms_also_steer_the_dense_score(real_retriever):
+    q = "我们厂的安全员管得严，被老板降了工资，这合法吗？"
+    plan = real_retriever.analyzer.analyze(q)
+    assert "依法履行职责" in plan.expansions
+    mixed = real_retriever.search(q, k=5)
+    plain = real_retriever.search(q, k=5, config=RetrievalConfig(expansion_dense_weight=0.0))
+    assert mixed[0].sources["dense"] != plain[0].sources["dense"] or mixed[0].article_id != plain[0].article_id
+    assert "安全生产法@2021-06-10#26" in ids(mixed[:3])
