@@ -273,8 +273,11 @@ def compose_extractive(plan: QueryPlan, hits: list[Hit], retriever) -> Answer:
             current = _current_counterpart(retriever, corpus.by_id[c.article_id])
             note = (f"{c.line} is from a superseded version." if en else f"{c.line}为已被修订的旧版本条文。")
             if current:
-                related.insert(0, make_citation(corpus, current, current.text, reason="现行版本"))
-                note += (f" The version in force: {related[0].line}." if en else f"现行有效版本见{related[0].line}。")
+                line = make_citation(corpus, current, current.text, reason="现行版本")
+                shown = {x.article_id for x in citations + related}
+                if current.id not in shown:       # a comparison question may cite it already
+                    related.insert(0, line)
+                note += (f" The version in force: {line.line}." if en else f"现行有效版本见{line.line}。")
             notes.append(note)
     conclusion = _conclusion(citations, en, corpus, terms, plan)
     ans = Answer("answered", plan.text, "en" if en else "zh", conclusion, citations, related, notes,

@@ -167,6 +167,21 @@ _OVERVIEW = re.compile(r"(有|做了|作了)?(哪些|什么|多大)(主要)?(变
 SAFETY_CRIMES = ("刑法", 134, 139)   # 安全生产犯罪: 刑法第一百三十四条至第一百三十九条之一
 
 
+# What a whole-law overview question consists of; anything else is a topic ("…对虚假信息的处罚有什么变化"),
+# which retrieval answers with the articles of both versions.
+_OVERVIEW_WORDS = re.compile(r"(?:19|20)\d{2}\s*年?|[0-9０-９]+|中华人民共和国|现行|现在|新版|旧版|新法|旧法|老版|原来|以前|修订(前|后)?|"
+                             r"修改|修正|版本?|与|和|跟|同|相比|对比|比较|比起|之间|前后|新旧|对照|主要|有|做了|作了|哪些|什么|"
+                             r"多大|变化|改动|不同|区别|差异|了|的|吗|呢|请|问|一下|说说|介绍|看看|考考学员|出一道.{0,4}题")
+
+
+def _is_overview(question: str, corpus) -> bool:
+    rest = question
+    for name in sorted(corpus.names, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    rest = _OVERVIEW_WORDS.sub("", rest)
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) < 3
+
+
 def _find_laws(question: str, corpus) -> list[str]:
     found, q = [], question
     for name in sorted(corpus.names, key=len, reverse=True):
@@ -215,7 +230,7 @@ def answer_change_question(question: str, corpus) -> ChangeAnswer | None:
         return _list_answer(al, ADDED)
     if _DELETED.search(q):
         return _list_answer(al, DELETED)
-    if _OVERVIEW.search(q) or "新旧对照" in q:
+    if (_OVERVIEW.search(q) or "新旧对照" in q) and _is_overview(q, corpus):
         return _overview_answer(al)
     return None
 

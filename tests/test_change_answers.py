@@ -101,3 +101,18 @@ def test_precheck_and_lazy_import():
     code = ("import sys; from kb.answer import answer; "
             "assert 'kb.diff' not in sys.modules and 'kb.align' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
+
+
+def test_overview_of_a_revision_lists_the_changes(real_retriever):
+    ans = sound(answer("突发事件应对法2024年修订有哪些变化？", real_retriever), real_retriever)
+    assert "新增" in ans.conclusion and len(ans.citations) >= 5
+
+
+def test_comparison_on_one_topic_cites_that_topic_in_both_versions(real_retriever):
+    # not the whole-law overview: the articles on false information, old and new
+    ans = sound(answer("现行突发事件应对法对编造、传播虚假信息的处罚，与2007年版相比有什么变化？", real_retriever),
+                real_retriever)
+    ids = cited(ans)
+    assert f"{NEW}#97" in ids and f"{OLD}#65" in ids
+    assert all("虚假信息" in c.text for c in ans.citations[:2])
+    assert not set(ids) & {c.article_id for c in ans.related}      # nothing listed twice

@@ -117,3 +117,22 @@ def test_lay_terms_also_steer_the_dense_score(real_retriever):
     plain = real_retriever.search(q, k=5, config=RetrievalConfig(expansion_dense_weight=0.0))
     assert mixed[0].sources["dense"] != plain[0].sources["dense"] or mixed[0].article_id != plain[0].article_id
     assert "安全生产法@2021-06-10#26" in ids(mixed[:3])
+
+
+def test_a_penalty_on_top_is_followed_by_the_duty_it_sanctions(real_retriever):
+    q = "商店把安全出口锁上了，会被怎么处罚？"
+    top = ids(real_retriever.search(q, k=3))
+    assert top[:2] == ["安全生产法@2021-06-10#105", "安全生产法@2021-06-10#42"]   # 罚则, then 第四十二条
+    off = ids(real_retriever.search(q, k=3, config=RetrievalConfig(duty_overlap=0.0)))
+    assert off[1] != "安全生产法@2021-06-10#42"
+    # not for questions that do not ask about a penalty
+    plan = real_retriever.analyzer.analyze("商店的安全出口可以上锁吗？")
+    assert "penalty" not in plan.intents
+
+
+def test_legal_terms_of_lay_words_reorder_below_the_first_hit(real_retriever):
+    q = "小区电梯老出故障，物业还让大家接着用，合法吗？"
+    on = ids(real_retriever.search(q, k=5))
+    off = ids(real_retriever.search(q, k=5, config=RetrievalConfig(term_weight=0.0)))
+    assert on[0] == off[0]                                  # the first hit keeps its place
+    assert on.index("特种设备安全法@2013-06-29#42") < off.index("特种设备安全法@2013-06-29#42")
