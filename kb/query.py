@@ -21,8 +21,10 @@ EN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})\b(?P<month>)(?P<day>)")
 EN_ARTICLE_RE = re.compile(r"\barticle\s+(?P<num>\d{1,4})\b", re.I)
 YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:(?P<month>\d{1,2})月(?:(?P<day>\d{1,2})日)?)?")
 OLD_PREFIX = "旧老原"          # 旧安全生产法 / 老突发事件应对法: a law name right after one of these
-OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法")
-NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新")
+OLD_WORDS = ("修订前", "修改前", "修正前", "旧法", "旧版", "老版", "原来的", "原先的", "以前的", "过去的", "原法", "老法",
+             "以前那", "原来那", "老的那", "旧的那")
+NEW_WORDS = ("修订后", "新修订", "新法", "现行", "新版", "最新", "新修的", "现在的", "现在新")
+EN_NEW_RE = re.compile(r"\b(revised|current|new|newer|latest|amended|replac(ed|ing|es))\b", re.I)
 # A question that compares versions wants both: the older one it names and the one in force.
 COMPARE_RE = re.compile(r"相比|对比|比较|比起|有何变化|有什么变化|哪些变化|变化|有何不同|有什么不同|区别|差异|异同|"
                         r"改了什么|改了哪些|修改了什么|修改了哪些|\b(compar|differ|changed|change[sd]? (in|from|since))", re.I)
@@ -295,7 +297,10 @@ class QueryAnalyzer:
                 keys -= {m.key for m in versions}
                 keys.add(meta.key)
                 chosen[law] = meta.key
-        compare = bool(chosen) and not as_of and bool(COMPARE_RE.search(text))
+        # "以前那部…哪年施行？现在新修的那部呢？" / "the revised law … replacing the 2007 version" name both
+        # sides: that is a comparison too
+        newer = any(w in text for w in NEW_WORDS) or bool(EN_NEW_RE.search(text))
+        compare = bool(chosen) and not as_of and (bool(COMPARE_RE.search(text)) or ((old or bool(year)) and newer))
         if compare:
             keys |= {corpus.current(law).key for law in chosen}
         if as_of:   # a date also excludes laws not yet in force then

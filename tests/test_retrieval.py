@@ -78,6 +78,9 @@ def test_version_comparison_keeps_both_versions(real_retriever):
     assert "对比" in plan.version_note
     laws = {h.version for h in real_retriever.search("突发事件应对法2007年版与现行版本对虚假信息的处罚有什么变化？", k=5)}
     assert laws == {"2007-08-30", "2024-06-28"}
+    # naming the old and the new version in one question is a comparison too
+    top = ids(real_retriever.search("以前那个突发事件应对法是哪年开始施行的？现在新修的那部又是从哪天开始施行？", k=3))
+    assert {"突发事件应对法@2007-08-30#70", "突发事件应对法@2024-06-28#106"} <= set(top)
     # without a comparison word the old version alone is searched
     plan = real_retriever.analyzer.analyze("2007年版突发事件应对法对虚假信息怎么处罚？")
     assert "突发事件应对法@2024-06-28" not in plan.doc_keys
@@ -125,9 +128,12 @@ def test_a_penalty_on_top_is_followed_by_the_duty_it_sanctions(real_retriever):
     assert top[:2] == ["安全生产法@2021-06-10#105", "安全生产法@2021-06-10#42"]   # 罚则, then 第四十二条
     off = ids(real_retriever.search(q, k=3, config=RetrievalConfig(duty_overlap=0.0)))
     assert off[1] != "安全生产法@2021-06-10#42"
-    # not for questions that do not ask about a penalty
-    plan = real_retriever.analyzer.analyze("商店的安全出口可以上锁吗？")
-    assert "penalty" not in plan.intents
+    # also when the question does not ask about the penalty: a 免责协议 is void (第一百零六条) because
+    # 第五十二条 forbids it
+    q = "老板让我们签了出事自己负责的协议，这个协议算数吗？"
+    assert "penalty" not in real_retriever.analyzer.analyze(q).intents
+    assert ids(real_retriever.search(q, k=2)) == ["安全生产法@2021-06-10#106", "安全生产法@2021-06-10#52"]
+    assert ids(real_retriever.search(q, k=2, config=RetrievalConfig(duty_overlap=0.0)))[1] != "安全生产法@2021-06-10#52"
 
 
 def test_legal_terms_of_lay_words_reorder_below_the_first_hit(real_retriever):
