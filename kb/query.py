@@ -64,10 +64,6 @@ class QueryPlan:
     unknown_ref_text: list[str] = field(default_factory=list)  # the same as written ("安法第999条")
     missing: list[dict] = field(default_factory=list)      # wanted-but-missing documents named
 
-    @property
-    def expanded_text(self) -> str:
-        return self.text if not self.expansions else f"{self.text} {' '.join(self.expansions)}"
-
 
 @lru_cache(maxsize=1)
 def lay_terms() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -142,3 +142,12 @@ def test_legal_terms_of_lay_words_reorder_below_the_first_hit(real_retriever):
     off = ids(real_retriever.search(q, k=5, config=RetrievalConfig(term_weight=0.0)))
     assert on[0] == off[0]                                  # the first hit keeps its place
     assert on.index("特种设备安全法@2013-06-29#42") < off.index("特种设备安全法@2013-06-29#42")
+
+
+def test_glossary_terms_also_steer_the_dense_score_of_english_questions(real_retriever):
+    q = "Must a hazardous chemicals warehouse keep an escort on the truck?"
+    plan = real_retriever.analyzer.analyze(q)
+    assert plan.language == "en" and "押运人员" in plan.translations
+    mixed = real_retriever.search(q, k=3)
+    plain = real_retriever.search(q, k=3, config=RetrievalConfig(translation_dense_weight=0.0))
+    assert mixed[0].sources["dense"] != plain[0].sources["dense"] or mixed[0].article_id != plain[0].article_id
