@@ -177,9 +177,10 @@ def refusal_scores(retriever, questions: list[Question]) -> dict:
             fp, tn = fp + refused, tn + (not refused)
         if refused != (not q.gold):
             wrong.append(q.id)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return {"refusal_precision": round(precision, 4), "refusal_recall": round(recall, 4),
+    # undefined (None) when nothing was refused / the set has no out-of-scope question
+    precision = round(tp / (tp + fp), 4) if tp + fp else None
+    recall = round(tp / (tp + fn), 4) if tp + fn else None
+    return {"refusal_precision": precision, "refusal_recall": recall,
             "refused_in_scope": fp, "answered_out_of_scope": fn, "misjudged": wrong}
 
 
@@ -248,8 +249,9 @@ def run_eval_cli(args) -> int:  # noqa: D401 - wired as `kb eval` by cli.PLUGINS
     print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else format_table(results))
     if not args.json and "refusal" in results:
         ref = results["refusal"]
-        print(f"\nrefusal (answer layer, out-of-scope = positive): precision {ref['refusal_precision']:.3f}, "
-              f"recall {ref['refusal_recall']:.3f}; refused in-scope {ref['refused_in_scope']}, "
+        shown = {k: "n/a" if ref[k] is None else f"{ref[k]:.3f}" for k in ("refusal_precision", "refusal_recall")}
+        print(f"\nrefusal (answer layer, out-of-scope = positive): precision {shown['refusal_precision']}, "
+              f"recall {shown['refusal_recall']}; refused in-scope {ref['refused_in_scope']}, "
               f"answered out-of-scope {ref['answered_out_of_scope']}")
     if args.check:
         exp = expected_path(path)

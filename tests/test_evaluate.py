@@ -7,6 +7,7 @@ from kb.evaluate import (EXPECTED, Question, check_expected, expected_path, load
                          recall_at, run_eval, score_runs)
 
 HELDOUT = EXPECTED.with_name("heldout.jsonl")
+HELDOUT_SETS = [HELDOUT, EXPECTED.with_name("heldout2.jsonl"), EXPECTED.with_name("heldout3.jsonl")]
 REFUSAL_HELDOUT = EXPECTED.with_name("refusal_heldout.jsonl")
 
 
@@ -73,7 +74,7 @@ def test_check_expected_reads_the_flat_refusal_entry():
     assert [line[:4] for line in lines] == ["FAIL", "OK  "]
 
 
-@pytest.mark.parametrize("path", [HELDOUT, REFUSAL_HELDOUT], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", HELDOUT_SETS + [REFUSAL_HELDOUT], ids=lambda p: p.stem)
 def test_heldout_sets_are_valid_and_disjoint_from_dev(path):
     from evals.check_dev import check
     assert check(path) == 0             # fields, gold ids in the corpus, no question shared with another set
@@ -93,10 +94,11 @@ def test_refusal_heldout_scores_hold(real_settings):
     assert len(lines) >= 8 and not failed, "\n".join(failed)
 
 
-def test_heldout_scores_hold(real_settings):
-    """The full pipeline on the held-out questions (never tuned on) keeps its checked-in scores."""
-    expected = json.loads(expected_path(HELDOUT).read_text(encoding="utf-8"))
-    results = run_eval(real_settings, load_questions(HELDOUT), pipelines=["full"], baselines=False, progress=False)
+@pytest.mark.parametrize("path", HELDOUT_SETS, ids=lambda p: p.stem)
+def test_heldout_scores_hold(real_settings, path):
+    """The full pipeline on the held-out questions keeps its checked-in scores."""
+    expected = json.loads(expected_path(path).read_text(encoding="utf-8"))
+    results = run_eval(real_settings, load_questions(path), pipelines=["full"], baselines=False, progress=False)
     lines = check_expected(results, {"full": expected["full"]}, tolerance=0.02)
     failed = [line for line in lines if line.startswith("FAIL")]
     assert lines and not failed, "\n".join(failed)
@@ -109,3 +111,10 @@ def test_small_groups_allow_one_question():
     assert check_expected(results, {"full": {"trainer": {"recall@1": 1.0}}})[0].startswith("FAIL")
     # 189 questions: the plain tolerance
     assert check_expected(results, {"full": {"all": {"recall@1": 0.79}}})[0].startswith("FAIL")
+
+
+def test_refusal_is_undefined_without_out_of_scope_questions(real_retriever):
+    from kb.evaluate import refusal_scores
+    scores = refusal_scores(real_retriever, [Question("x1", "安全生产法第九十五条", "officer", ["安全生产法@2021-06-10#95"])])
+    assert scores["refusal_recall"] is None and scores["refusal_precision"] is None
+    assert scores["refused_in_scope"] == 0 and scores["misjudged"] == []
