@@ -80,6 +80,7 @@ def test_other_field_needs_a_cue_and_no_word_of_ours():
     assert other_field("试用期工资最低多少")[0]["field"] == "劳动合同与工资待遇"
     assert other_field("交通事故认定书有异议怎么办")[1] == ["交通事故", "交通事故认定"]
     assert other_field("试用期的工人发生事故，公司要负责吗") is None        # 事故 outside the cue
+    assert other_field("小区电梯的检验合格证过期了，还能接着坐吗") is None   # 过期 is a cue; 电梯 is ours
     assert other_field("What is the minimum wage in Wuhan?")[0]["field_en"].startswith("employment")
     assert other_field("Is the rent clause in a fire safety plan required?") is None   # fire/safety
     assert other_field("Do parents need a permit?") is None                   # "rent" only as a word
