@@ -140,21 +140,30 @@ class Corpus:
     def amended_article(self, article_id: str) -> str | None:
         """For an item of an amendment (刑法修正案（十一）), the article of the amended law it rewrites or
         adds, in the law's current version: "将刑法第X条修改为" → X, "在刑法第X条后增加一条，作为第Y条" → Y."""
-        art = self.by_id.get(article_id)
-        amended = re.match(r"^(.+?)修正案", self.documents[art.doc_key].meta.short_title) if art else None
-        if not amended:
-            return None
-        law = self.resolve_law(amended.group(1))
-        head = art.text.split("“", 1)[0]          # the instruction, before the quoted new text
-        targets = list(dict.fromkeys(r.target_id for r in art.refs if r.kind == "article" and r.target_id
-                                     and self.by_id[r.target_id].law == law))
-        if not targets:
-            return None
-        return targets[1] if "增加一条" in head and len(targets) > 1 else targets[0]
+        return self._amendment_links[0].get(article_id)
 
     def amending_items(self, article_id: str) -> list[str]:
         """The amendment items that wrote this article (刑法第一百三十四条之一 → 刑法修正案（十一）四)."""
-        return [r for r in self.cited_by(article_id) if self.amended_article(r) == article_id]
+        return self._amendment_links[1].get(article_id, [])
+
+    @cached_property
+    def _amendment_links(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """(item → article it writes, article → items), built once: the retriever asks on every query."""
+        forward: dict[str, str] = {}
+        for art in self.articles:
+            amended = re.match(r"^(.+?)修正案", self.documents[art.doc_key].meta.short_title)
+            if not amended:
+                continue
+            law = self.resolve_law(amended.group(1))
+            head = art.text.split("“", 1)[0]          # the instruction, before the quoted new text
+            targets = list(dict.fromkeys(r.target_id for r in art.refs if r.kind == "article" and r.target_id
+                                         and self.by_id[r.target_id].law == law))
+            if targets:
+                forward[art.id] = targets[1] if "增加一条" in head and len(targets) > 1 else targets[0]
+        back: dict[str, list[str]] = {}
+        for item, target in forward.items():
+            back.setdefault(target, []).append(item)
+        return forward, back
 
     @cached_property
     def _citers(self) -> dict[str, list[str]]:

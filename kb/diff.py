@@ -175,20 +175,22 @@ _OVERVIEW_WORDS = re.compile(r"(?:19|20)\d{2}\s*年?|[0-9０-９]+|中华人民�
 
 
 def _is_overview(question: str, corpus) -> bool:
-    rest = question
-    for name in sorted(corpus.names, key=len, reverse=True):
-        rest = rest.replace(name, "")
-    rest = _OVERVIEW_WORDS.sub("", rest)
+    rest = _OVERVIEW_WORDS.sub("", _split_laws(question, corpus)[1])
     return len(re.findall(r"[\u4e00-\u9fff]", rest)) < 3
 
 
 def _find_laws(question: str, corpus) -> list[str]:
+    return _split_laws(question, corpus)[0]
+
+
+def _split_laws(question: str, corpus) -> tuple[list[str], str]:
+    """(the laws the question names, longest name first; the question with those names replaced by □)."""
     found, q = [], question
     for name in sorted(corpus.names, key=len, reverse=True):
         if len(name) >= 2 and name in q:
             found.append(corpus.names[name])
             q = q.replace(name, "□")
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), q
 
 
 def _cite(art: Article) -> str:

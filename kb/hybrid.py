@@ -9,6 +9,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Collection
 
 import numpy as np
 
@@ -62,9 +63,6 @@ class HybridRetriever:
         self._node_pos = np.array([self._pos[a] for a in index.node_article], dtype=np.int64)
         self._doc_of = np.array([self.corpus.by_id[a].doc_key for a in ids])
         self._law_of = np.array([self.corpus.by_id[a].law for a in ids])
-        self._members: dict[str, list[int]] = {}
-        for i, a in enumerate(ids):
-            self._members.setdefault(self.corpus.by_id[a].doc_key, []).append(i)
         self._intent_flags = {name: np.array([bool(rx.search(_intent_text(self.corpus.by_id[a]))) for a in ids])
                               for name, rx in ARTICLE_INTENT.items()}
         # Criminal questions are answered by 刑法 and the judicial interpretations of it.
@@ -219,26 +217,25 @@ class HybridRetriever:
         pairs = char_pairs(plan.keywords)
         if not pairs:
             return ranked
-        head, tail = ranked[:cfg.phrase_depth], ranked[cfg.phrase_depth:]
-        ids = self.index.article_ids
-        scored = [(i, s + cfg.phrase_weight * _coverage(pairs, self.corpus.by_id[ids[i]].text)) for i, s in head]
-        scored.sort(key=lambda x: -x[1])
-        return scored + tail
+        return self._resort(ranked, 0, cfg.phrase_depth, cfg.phrase_weight, pairs)
 
     def _term_rerank(self, plan: QueryPlan, ranked: list[tuple[int, float]], cfg: RetrievalConfig
                      ) -> list[tuple[int, float]]:
         """Below the first hit, add term_weight × the share of the legal terms (from lay words, or the
         glossary terms of an English question) that the article contains word for word. 电梯老是突然停 →
-        故障、异常情况: the article that uses those words is the one that answers. recall@5 on dev / heldout / heldout2 +0.003 / +0.013 / +0.006;
-        applied to the first place as well it cost recall@1 on dev (0.862 → 0.847 in an earlier
-        configuration), so the first hit keeps its place."""
-        first, head, tail = ranked[:1], ranked[1:cfg.phrase_depth], ranked[cfg.phrase_depth:]
-        ids = self.index.article_ids
+        故障、异常情况: the article that uses those words is the one that answers. recall@5 on dev /
+        heldout / heldout2 +0.003 / +0.013 / +0.006; applied to the first place as well it cost recall@1
+        on dev (0.862 → 0.847 in an earlier configuration), so the first hit keeps its place."""
         terms = (plan.expansions if cfg.expand_lay_terms else []) + plan.translations
-        scored = [(i, s + cfg.term_weight * sum(t in self.corpus.by_id[ids[i]].text for t in terms) / len(terms))
-                  for i, s in head]
+        return self._resort(ranked, 1, cfg.phrase_depth, cfg.term_weight, terms)
+
+    def _resort(self, ranked: list[tuple[int, float]], start: int, depth: int, weight: float,
+                wanted: Collection[str]) -> list[tuple[int, float]]:
+        """Re-sort ranked[start:depth] after adding weight × the share of `wanted` found in each article."""
+        ids = self.index.article_ids
+        scored = [(i, s + weight * _coverage(wanted, self.corpus.by_id[ids[i]].text)) for i, s in ranked[start:depth]]
         scored.sort(key=lambda x: -x[1])
-        return first + scored + tail
+        return ranked[:start] + scored + ranked[depth:]
 
     def _put_direct_first(self, plan: QueryPlan, ranked: list[tuple[int, float]], open_scores: np.ndarray
                           ) -> list[tuple[int, float]]:
@@ -247,6 +244,8 @@ class HybridRetriever:
         judicial interpretation, "刑法修正案（十一）在刑法第一百三十三条之一后增加了什么" the amendment item."""
         top = max([s for _, s in ranked] or [0.0]) + 1.0
         first: list[int] = []
+        quoted = QUOTED_RE.findall(plan.text)
+        text = lambda i: self.corpus.by_id[self.index.article_ids[i]].text  # noqa: E731
         for ref in plan.direct:
             meta = self.corpus.documents[ref.version_key].meta
             aid = f"{meta.short_title}@{meta.version}#{ref.label}"
@@ -256,11 +255,8 @@ class HybridRetriever:
             # an interpretation may be outside the law the question names (open_scores: not
             # restricted to it, but still to the versions and filters asked for)
             # the one that defines a term the question quotes (“情节严重”) first, then by score
-            quoted = QUOTED_RE.findall(plan.text)
-            texts = self.corpus.by_id
             about = sorted((i for i in about if np.isfinite(open_scores[i])),
-                           key=lambda i: (-sum(q in texts[self.index.article_ids[i]].text for q in quoted),
-                                          -open_scores[i]))
+                           key=lambda i: (-sum(q in text(i) for q in quoted), -open_scores[i]))
             # the best of them, then the named article, then the others
             first += about[:1] + [self._pos[aid]] + about[1:]
         first = list(dict.fromkeys(first))
@@ -294,7 +290,8 @@ class HybridRetriever:
         article, that contains most of that item's wording. Also when no penalty is asked about (免责协议:
         第一百零六条, then 第五十二条). recall@5 on dev / heldout / heldout2 -0.011 / +0.013 / +0.012."""
         pairs = char_pairs(plan.keywords)
-        if not ranked or not pairs or not self._intent_flags["penalty"][ranked[0][0]]:
+        penalty = self._intent_flags["penalty"]
+        if not ranked or not pairs or not penalty[ranked[0][0]]:
             return ranked
         top, score = ranked[0]
         art = self.corpus.by_id[self.index.article_ids[top]]
@@ -302,9 +299,8 @@ class HybridRetriever:
         wording = char_pairs(SANCTION_WORDS.sub("", item))
         if len(wording) < 4:
             return ranked
-        penalty = self._intent_flags["penalty"]
-        candidates = [(j, _coverage(wording, self.corpus.by_id[self.index.article_ids[j]].text))
-                      for j in self._members[art.doc_key] if allowed[j] and not penalty[j]]
+        candidates = [(int(j), _coverage(wording, self.corpus.by_id[self.index.article_ids[j]].text))
+                      for j in np.flatnonzero((self._doc_of == art.doc_key) & allowed & ~penalty)]
         best, overlap = max(candidates, key=lambda x: x[1], default=(None, 0.0))
         if best is None or overlap < min_overlap or best in (i for i, _ in ranked[:2]):
             return ranked
@@ -378,7 +374,7 @@ def char_pairs(text: str) -> set[str]:
     return {run[i:i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
 
 
-def _coverage(pairs: set[str], text: str) -> float:
+def _coverage(pairs: Collection[str], text: str) -> float:
     return sum(p in text for p in pairs) / len(pairs)
 
 
