@@ -1,5 +1,6 @@
 """Validate a labelled evaluation set: evals/dev.jsonl (ids q001…, tuned on), evals/heldout.jsonl
-(h001…), evals/heldout2.jsonl (n001…; a second blind set, written 2026-11-30) or
+(h001…), evals/heldout2.jsonl (n001…; a second blind set, written 2026-11-30),
+evals/heldout4.jsonl (p001…; a further blind set, all in scope) or
 evals/refusal_heldout.jsonl (r001…; half out of scope). The held-out sets were written
 without looking at the system and are never tuned on.
 
@@ -29,7 +30,7 @@ TAGS = {"direct_ref", "version", "penalty", "duty", "right", "time_limit", "defi
 MIN_QUESTIONS = 190
 MIN_HELDOUT = 60
 HELDOUT_PATH = Path(__file__).resolve().parent / "heldout.jsonl"
-ID_PREFIX = {"dev": "q", "heldout": "h", "refusal_heldout": "r", "heldout2": "n", "heldout3": "m"}
+ID_PREFIX = {"dev": "q", "heldout": "h", "refusal_heldout": "r", "heldout2": "n", "heldout3": "m", "heldout4": "p"}
 MIN_DOCUMENTS = 15
 MAX_GOLD = 3
 CJK = re.compile(r"[\u4e00-\u9fff]")
