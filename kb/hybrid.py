@@ -29,6 +29,7 @@ class RetrievalConfig:
                                    # dev.jsonl but lower on both held-out sets: kept at 0.6)
     rrf_k: int = 60
     law_boost: float = 0.35        # added to articles of a law named in the question
+    field_penalty: float = 0.1     # taken from sector documents whose field the question never names
     expand_lay_terms: bool = True
     expansion_weight: float = 0.3  # BM25 weight of legal terms added for everyday words
     expansion_dense_weight: float = 0.7  # share of the dense score taken from the question + those terms
@@ -107,6 +108,11 @@ class HybridRetriever:
         fused = self._fuse(bm25, dense, mask, cfg)
         if full and plan.laws and cfg.law_boost:
             fused = fused + cfg.law_boost * np.isin(self._law_of, plan.laws)
+        if full and plan.off_field and cfg.field_penalty:
+            # 班长硬逼我们去干危险的活 is answered by 安全生产法第五十四条; 建设工程 and 矿山 rules say the
+            # same for their sites (kb/data/fields.json). dev recall@1 and @5 +0.005 each; heldout,
+            # heldout2 and heldout3 unchanged; 0.05 gained less on dev, 0.25 cost heldout2.
+            fused = fused - cfg.field_penalty * np.isin(self._law_of, plan.off_field)
         if full and cfg.intent_boost:
             for intent in plan.intents & self._intent_flags.keys():
                 fused = fused + cfg.intent_boost * self._intent_flags[intent]

@@ -31,7 +31,7 @@ from .corpus import Corpus, document_from_dict, document_to_dict, load_corpus
 from .errors import IndexCorruptError, IndexMissingError, KBError
 from .schema import Article
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 2: BM25 tokens include time spans (kb.tokenize.durations)
 MAX_PIECE_CHARS = 450      # e5-small reads 512 tokens; longer articles are split at 款 boundaries
 REBUILD_HINT = "请运行 python -m kb build 重建索引。"
 # Data files that change neither tokenisation nor query handling: editing them needs no rebuild.

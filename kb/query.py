@@ -63,6 +63,7 @@ class QueryPlan:
     unknown_refs: list[str] = field(default_factory=list)  # "安全生产法第999条": named, but no such article
     unknown_ref_text: list[str] = field(default_factory=list)  # the same as written ("安法第999条")
     missing: list[dict] = field(default_factory=list)      # wanted-but-missing documents named
+    off_field: list[str] = field(default_factory=list)     # sector documents whose field the question never names
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +82,24 @@ def missing_catalogue() -> list[dict]:
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
     return list(data.get("documents", data if isinstance(data, list) else []))
+
+
+@lru_cache(maxsize=1)
+def sector_fields() -> dict[str, tuple[str, ...]]:
+    """Sector document (short title) → words that show a question is in its field (fields.json)."""
+    path = DATA_DIR / "fields.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {law: tuple(words) for law, words in data.get("fields", {}).items()}
+
+
+def off_field_laws(text: str, laws: list[str], terms: list[str]) -> list[str]:
+    """Sector documents the question gives no sign of: none of their words in the question or in the
+    legal/glossary terms found for it, and not named in it."""
+    hay = " ".join([text, *terms])
+    return [law for law, words in sector_fields().items()
+            if law not in laws and not any(w in hay for w in words)]
 
 
 # Words that mark a question as belonging to this field, matched as substrings. Place names and
@@ -227,6 +246,7 @@ class QueryAnalyzer:
         plan.expansions = self._lay_expansions(text)
         plan.intents = {name for name, rx in INTENT_PATTERNS.items() if rx.search(text.lower())}
         plan.domain_terms = self._domain_terms(text, plan)
+        plan.off_field = off_field_laws(text, plan.laws, plan.expansions + plan.translations)
         return plan
 
     def _domain_terms(self, text: str, plan: QueryPlan) -> list[str]:

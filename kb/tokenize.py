@@ -45,7 +45,8 @@ def add_words(words: list[str]) -> None:
 
 
 def tokenize(text: str) -> list[str]:
-    """Search-mode segmentation, lower-cased, without punctuation and stopwords."""
+    """Search-mode segmentation, lower-cased, without punctuation and stopwords, plus one token per
+    time span (durations())."""
     jb = _jieba()
     out = []
     for tok in jb.cut_for_search(text.lower()):
@@ -53,6 +54,27 @@ def tokenize(text: str) -> list[str]:
         if not tok or tok in STOPWORDS or _PUNCT.match(tok):
             continue
         out.append(tok)
+    return out + durations(text)
+
+
+# A number and a unit of time: jieba splits "1小时内" into 1 / 小时 / 内向 and writes "十五日内" as
+# 十五 / 五日 / 十五日, so "within one hour" (1小时) or "15天内" could not find the one article that
+# sets that time limit. One canonical token per span (十五日 = 15天 → "15日") can.
+_DURATION = re.compile(r"(\d+|[零〇一二两三四五六七八九十百]+)\s*(小时|日|天|个月|年)")
+_UNIT = {"天": "日"}
+
+
+def durations(text: str) -> list[str]:
+    """Canonical time-span tokens: 1小时内 → 1小时, 十五日内 / 15天 → 15日, 三个月 → 3个月."""
+    from .numerals import NumeralError, cn_to_int
+    out = []
+    for m in _DURATION.finditer(text):
+        num, unit = m.groups()
+        try:
+            n = int(num) if num.isdigit() else cn_to_int(num.replace("两", "二").replace("〇", "零"))
+        except NumeralError:
+            continue
+        out.append(f"{n}{_UNIT.get(unit, unit)}")
     return out
 
 

@@ -1,6 +1,6 @@
 """Checks of the curated data files in kb/data/ against the reference corpus.
 
-aliases.json, lay_terms.json, en_terms.json, missing.json, out_of_scope.json and userdict.txt are hand-curated; these tests keep them
+aliases.json, lay_terms.json, en_terms.json, missing.json, out_of_scope.json, fields.json and userdict.txt are hand-curated; these tests keep them
 honest: right format, every alias unambiguous, every legal term and dictionary word really used in
 the corpus, and no "missing" document that is in fact present.
 """
@@ -457,3 +457,21 @@ def test_out_of_scope_cues_are_rare_in_the_corpus():
     for f in out_of_scope()["fields"]:
         for cue in f["cues"]:
             assert text.count(cue) <= 3, (cue, text.count(cue))
+
+
+# ---- fields.json ------------------------------------------------------------------------------
+GENERAL_DOCUMENTS = ("安全生产法", "刑法", "行政处罚法", "突发事件应对法", "生产安全事故报告和调查处理条例",
+                     "生产安全事故应急条例", "消防法")
+
+
+def test_fields_name_sector_documents_of_the_corpus():
+    fields = json.loads((DATA_DIR / "fields.json").read_text(encoding="utf-8"))["fields"]
+    short_titles = {m["short_title"] for m in manifest()}
+    assert len(fields) >= 10
+    for law, words in fields.items():
+        assert law in short_titles, law
+        assert law not in GENERAL_DOCUMENTS, law       # never lowered: they answer every sector
+        assert words and len(set(words)) == len(words), law
+        assert all(isinstance(w, str) and w == w.strip() and CJK.search(w) for w in words), law
+        # the document's own short title (minus 条例/法) must count as naming its field
+        assert any(w in law for w in words), law

@@ -151,3 +151,44 @@ def test_glossary_terms_also_steer_the_dense_score_of_english_questions(real_ret
     mixed = real_retriever.search(q, k=3)
     plain = real_retriever.search(q, k=3, config=RetrievalConfig(translation_dense_weight=0.0))
     assert mixed[0].sources["dense"] != plain[0].sources["dense"] or mixed[0].article_id != plain[0].article_id
+
+
+def test_sector_documents_step_back_when_the_question_is_not_about_their_sector(real_retriever):
+    q = "班长硬逼我们在没有防护的情况下去干危险的活，我能不去吗？"
+    plan = real_retriever.analyzer.analyze(q)
+    assert {"建设工程安全生产管理条例", "矿山安全法", "煤矿安全生产条例"} <= set(plan.off_field)
+    on = ids(real_retriever.search(q, k=10))
+    off = ids(real_retriever.search(q, k=10, config=RetrievalConfig(field_penalty=0.0)))
+    assert "安全生产法@2021-06-10#54" in on[:5]
+    assert on.index("安全生产法@2021-06-10#54") < off.index("安全生产法@2021-06-10#54")
+    # a question set on a site, in a named law, or in English about a mine keeps that sector's documents
+    assert "建设工程安全生产管理条例" not in real_retriever.analyzer.analyze("工地上班长硬逼我们去干危险的活").off_field
+    assert "矿山安全法" not in real_retriever.analyzer.analyze("矿山安全法对安全培训有什么规定").off_field
+    assert "煤矿安全生产条例" not in real_retriever.analyzer.analyze("Can a coal mine make miners work overtime?").off_field
+    assert "安全生产法" not in plan.off_field                  # general laws are never lowered
+
+
+@pytest.mark.parametrize("text, spans", [
+    ("单位负责人接到报告后，应当于1小时内向有关部门报告", ["1小时"]),
+    ("自收到行政处罚决定书之日起十五日内", ["15日"]),
+    ("罚款单下来15天内要交吗", ["15日"]),
+    ("二十四小时值班，两个月内整改", ["24小时", "2个月"]),
+    ("每日按罚款数额的百分之三加处罚款", []),
+])
+def test_time_spans_become_one_token(text, spans):
+    from kb.tokenize import durations, tokenize
+    assert durations(text) == spans
+    assert all(s in tokenize(text) for s in spans)
+
+
+def test_a_time_limit_finds_the_article_that_sets_it(real_retriever):
+    # "within one hour" → 1小时 (glossary) → the token 1小时, used by one article of the corpus
+    q = "What must a company do within one hour after a production safety accident?"
+    assert "生产安全事故报告和调查处理条例@2007-04-09#9" in ids(real_retriever.search(q, k=5))
+
+
+def test_a_lay_criminal_question_reaches_the_criminal_law(real_retriever):
+    q = "开车拉危险化学品不按规定来，会被判刑吗？"
+    plan = real_retriever.analyzer.analyze(q)
+    assert "有期徒刑" in plan.expansions and "追究刑事责任" not in plan.expansions
+    assert "刑法@2023-12-29#133之一" in ids(real_retriever.search(q, k=5))
