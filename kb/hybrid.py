@@ -176,34 +176,40 @@ class HybridRetriever:
         Lay terms: recall@1 on dev / heldout / heldout2 +0.006 / +0.056 / -0.012, recall@5 +0.000 /
         +0.006 / +0.024. English: recall@1 of the English questions +0.087 / +0.056 / +0.111,
         recall@5 unchanged."""
-        dense = self._dense_scores(plan.text)
         if cfg.mode != "full":
-            return dense
-        for terms, w in ((plan.expansions if cfg.expand_lay_terms else [], cfg.expansion_dense_weight),
-                         (plan.translations, cfg.translation_dense_weight)):
-            if terms and w:
-                dense = (1 - w) * dense + w * self._dense_scores(f"{plan.text} {' '.join(terms)}")
+            return self._dense_scores(self._query_vectors([plan.text])[0])
+        mixes = [(f"{plan.text} {' '.join(terms)}", w)
+                 for terms, w in ((plan.expansions if cfg.expand_lay_terms else [], cfg.expansion_dense_weight),
+                                  (plan.translations, cfg.translation_dense_weight)) if terms and w]
+        # one batch: the engine embeds two texts together in ~80% of the time of two calls
+        vectors = self._query_vectors([plan.text] + [text for text, _ in mixes])
+        dense = self._dense_scores(vectors[0])
+        for vec, (_, w) in zip(vectors[1:], mixes):
+            dense = (1 - w) * dense + w * self._dense_scores(vec)
         return dense
 
-    def _dense_scores(self, text: str) -> np.ndarray:
+    def _dense_scores(self, q: np.ndarray) -> np.ndarray:
         """Cosine similarity per article: the best of its pieces."""
-        q = self._query_vector(text)
         node_scores = self.index.dense.all_scores(q)
         out = np.full(len(self._pos), -1.0, dtype=np.float32)
         np.maximum.at(out, self._node_pos, node_scores)
         return out
 
-    def _query_vector(self, text: str) -> np.ndarray:
-        """Query embedding, remembered for repeated questions (kiosk topics, app reruns)."""
+    def _query_vectors(self, texts: list[str]) -> list[np.ndarray]:
+        """Query embeddings, remembered for repeated questions (kiosk topics, app reruns); the ones not
+        remembered are embedded in one call."""
         with self._lock:
-            vec = self._qcache.get(text)
-        if vec is None:
-            vec = self.embedder.embed_queries([text])[0]
+            found = {t: self._qcache[t] for t in texts if t in self._qcache}
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
+        if todo:
+            for t, vec in zip(todo, self.embedder.embed_queries(todo)):
+                found[t] = vec
             with self._lock:
-                if len(self._qcache) >= 512:
-                    self._qcache.pop(next(iter(self._qcache)))
-                self._qcache[text] = vec
-        return vec
+                for t in todo:
+                    while len(self._qcache) >= 512:
+                        self._qcache.pop(next(iter(self._qcache)))
+                    self._qcache[t] = found[t]
+        return [found[t] for t in texts]
 
     def _fuse(self, bm25, dense, mask, cfg: RetrievalConfig) -> np.ndarray:
         if dense is None:
