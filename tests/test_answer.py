@@ -113,3 +113,18 @@ def test_precedence_order():
     hits = [hit("条例", "administrative_regulation", "2019-01-01"), hit("旧法", "law", "2007-08-30"),
             hit("新法", "law", "2021-06-10"), hit("要点", "plan", "2024")]
     assert [h.law for h in sorted(hits, key=precedence)] == ["新法", "旧法", "条例", "要点"]
+
+
+def test_a_missing_topic_in_the_setting_still_shows_the_general_rule(real_retriever):
+    # 大罐子 → 有限空间, whose rule is missing: refused, but the worker's right to refuse is in the corpus
+    ans = answer("车间主任让我们钻进没通风的大罐子里清理，我不去他就扣我奖金，能这样吗？", real_retriever)
+    assert ans.status == "not_covered"
+    assert [m["title"] for m in ans.missing] == ["工贸企业有限空间作业安全规定"]
+    # 第五十四条 (refuse 强令冒险作业) or 第五十五条 (stop work in danger): both forbid the pay cut
+    assert [c.article_id for c in ans.related] in (["安全生产法@2021-06-10#54"], ["安全生产法@2021-06-10#55"])
+    assert "一般规定" in ans.related[0].reason and "一般规定" in ans.conclusion
+    assert check_answer(ans, real_retriever.corpus) == []
+    # a question about the missing rule itself, or one that names it, gets no substitute
+    assert answer("下污水井、地窖干活之前，里面的气体要怎么测？", real_retriever).related == []
+    named = answer("《工贸企业有限空间作业安全规定》要求作业前多长时间检测气体？", real_retriever)
+    assert named.status == "not_covered" and named.related == []
