@@ -7,7 +7,7 @@ from kb.evaluate import (EXPECTED, Question, check_expected, expected_path, load
                          recall_at, run_eval, score_runs)
 
 HELDOUT = EXPECTED.with_name("heldout.jsonl")
-HELDOUT_SETS = [HELDOUT, EXPECTED.with_name("heldout2.jsonl"), EXPECTED.with_name("heldout3.jsonl")]
+HELDOUT_SETS = [HELDOUT] + [EXPECTED.with_name(f"heldout{n}.jsonl") for n in (2, 3, 4)]
 REFUSAL_HELDOUT = EXPECTED.with_name("refusal_heldout.jsonl")
 
 
