@@ -48,7 +48,7 @@ def answer(question: str, retriever, *, k: int = 5, as_of: str | None = None,
     conf = confidence(plan, hits, diag)
     refusal = not_covered_reason(plan, hits, conf)
     if refusal is not None:
-        refusal.related = general_rules(retriever.corpus, refusal, hits, conf)
+        refusal.related = general_rules(retriever.corpus, plan, refusal, conf)
         if refusal.related:
             refusal.conclusion += (" A general rule of the indexed laws that touches the question is listed below."
                                    if refusal.language == "en" else " 收录法规中与此相关的一般规定列在下面，供参考。")
@@ -196,26 +196,19 @@ RELATED_MIN_COVERAGE = 0.3   # share of the question's words in the best article
 GENERAL_RULES = 1
 
 
-def general_rules(corpus, refusal: Answer, hits: list[Hit], conf: Confidence) -> list[Citation]:
+def general_rules(corpus, plan: QueryPlan, refusal: Answer, conf: Confidence) -> list[Citation]:
     """When a question touches the topic of a missing document only through its setting (大罐子 →
     有限空间) and asks something the corpus does answer (拒绝冒险作业能不能被扣奖金 → 安全生产法第五十四条),
-    the refusal stands but the general articles are shown beside it, marked as such. Not when the
-    missing document was named, and not when the best article shares little of the question's words
-    (下污水井前气体怎么测: 0.09)."""
-    if not refusal.missing or refusal.hits is not hits or not _topical_only(refusal) \
-            or conf.coverage < RELATED_MIN_COVERAGE:
+    the refusal stands but the general article is shown beside it, marked as such. Not when the
+    missing document is named (plan.missing), and not when the best article shares little of the
+    question's words (下污水井前气体怎么测: 0.09)."""
+    if not refusal.missing or plan.missing or conf.coverage < RELATED_MIN_COVERAGE:
         return []
     en = refusal.language == "en"
     reason = ("general rule; not the missing document's specific requirements" if en else
               "收录法规中的一般规定，不含该专门规定的具体要求")
-    rules = [h for h in hits if h.doc_type != "plan"][:GENERAL_RULES]
+    rules = [h for h in refusal.hits if h.doc_type != "plan"][:GENERAL_RULES]
     return [make_citation(corpus, corpus.by_id[h.article_id], h.text, h.matched_terms, reason=reason) for h in rules]
-
-
-def _topical_only(refusal: Answer) -> bool:
-    """The missing document was inferred from the question's topic, not named in it."""
-    return not any(n and n in refusal.question for m in refusal.missing
-                   for n in (m.get("title", ""), m.get("short_title", ""), *m.get("aliases", [])))
 
 
 def _only_about(plan: QueryPlan, refs: list[str]) -> bool:

@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import DATA_DIR
+from .errors import NumeralError
+from .numerals import cn_to_int
 
 USERDICT = DATA_DIR / "userdict.txt"
 # Function words and legal boilerplate that carry no retrieval signal.
@@ -66,7 +68,6 @@ _UNIT = {"天": "日"}
 
 def durations(text: str) -> list[str]:
     """Canonical time-span tokens: 1小时内 → 1小时, 十五日内 / 15天 → 15日, 三个月 → 3个月."""
-    from .numerals import NumeralError, cn_to_int
     out = []
     for m in _DURATION.finditer(text):
         num, unit = m.groups()
