@@ -48,7 +48,7 @@ def answer(question: str, retriever, *, k: int = 5, as_of: str | None = None,
     conf = confidence(plan, hits, diag)
     refusal = not_covered_reason(plan, hits, conf)
     if refusal is not None:
-        refusal.related = general_rules(retriever.corpus, plan, refusal, conf)
+        refusal.related = general_rules(retriever.corpus, plan, refusal, diag)
         if refusal.related:
             refusal.conclusion += (" A general rule of the indexed laws that touches the question is listed below."
                                    if refusal.language == "en" else " 收录法规中与此相关的一般规定列在下面，供参考。")
@@ -161,11 +161,19 @@ def change_quote(art: Article, limit: int = CHANGE_QUOTE) -> str:
 
 # ---- confidence and refusal -------------------------------------------------------------------
 def confidence(plan: QueryPlan, hits: list[Hit], diag: dict) -> Confidence:
+    coverage = word_share(question_words(plan, diag), hits[0].text if hits else "")
+    return Confidence(diag.get("dense_max", 0.0), diag.get("bm25_max", 0.0), coverage, bool(plan.direct))
+
+
+def question_words(plan: QueryPlan, diag: dict) -> set[str]:
+    """The question's content words as searched, plus its lay/glossary terms."""
     words = [t for t in diag.get("tokens", []) if len(t) >= 2]
     words += [t for t in tokenize(" ".join(plan.expansions + plan.translations)) if len(t) >= 2]
-    top = hits[0].text if hits else ""
-    coverage = (sum(1 for w in set(words) if w in top) / len(set(words))) if words else 0.0
-    return Confidence(diag.get("dense_max", 0.0), diag.get("bm25_max", 0.0), coverage, bool(plan.direct))
+    return set(words)
+
+
+def word_share(words: set[str], text: str) -> float:
+    return sum(1 for w in words if w in text) / len(words) if words else 0.0
 
 
 def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> Answer | None:
@@ -178,7 +186,7 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     if plan.missing and not plan.laws:
         return _not_covered(plan, plan.missing, hits)
     # a work plan names topics (有限空间) without regulating them: look at the best rule instead
-    rule_text = next((h.text for h in hits if h.doc_type != "plan"), "")
+    rule_text = next((h.text for h in _rules(hits)), "")
     topical = [] if plan.laws else _missing_by_topic(plan, rule_text)
     if topical:
         return _not_covered(plan, topical, hits)
@@ -192,22 +200,28 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence) -> An
     return None
 
 
-RELATED_MIN_COVERAGE = 0.3   # share of the question's words in the best article (confidence())
+RELATED_MIN_COVERAGE = 0.3   # share of the question's words in the article shown (word_share)
 GENERAL_RULES = 1
 
 
-def general_rules(corpus, plan: QueryPlan, refusal: Answer, conf: Confidence) -> list[Citation]:
+def _rules(hits: list[Hit]) -> list[Hit]:
+    """Hits that regulate: a work plan names topics (有限空间) without regulating them."""
+    return [h for h in hits if h.doc_type != "plan"]
+
+
+def general_rules(corpus, plan: QueryPlan, refusal: Answer, diag: dict) -> list[Citation]:
     """When a question touches the topic of a missing document only through its setting (大罐子 →
     有限空间) and asks something the corpus does answer (拒绝冒险作业能不能被扣奖金 → 安全生产法第五十四条),
     the refusal stands but the general article is shown beside it, marked as such. Not when the
-    missing document is named (plan.missing), and not when the best article shares little of the
+    missing document is named (plan.missing), and not when the article shares little of the
     question's words (下污水井前气体怎么测: 0.09)."""
-    if not refusal.missing or plan.missing or conf.coverage < RELATED_MIN_COVERAGE:
+    if not refusal.missing or plan.missing:
         return []
+    words = question_words(plan, diag)
+    rules = [h for h in _rules(refusal.hits)[:GENERAL_RULES] if word_share(words, h.text) >= RELATED_MIN_COVERAGE]
     en = refusal.language == "en"
     reason = ("general rule; not the missing document's specific requirements" if en else
               "收录法规中的一般规定，不含该专门规定的具体要求")
-    rules = [h for h in refusal.hits if h.doc_type != "plan"][:GENERAL_RULES]
     return [make_citation(corpus, corpus.by_id[h.article_id], h.text, h.matched_terms, reason=reason) for h in rules]
 
 

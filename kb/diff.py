@@ -94,7 +94,7 @@ class AmendmentLink:
     item_id: str          # the amendment item, e.g. "刑法修正案（十一）@2020-12-26#3"
     item_heading: str     # "三、"
     kind: str             # modify | add_article | add_clause | delete | effective | other
-    instruction: str      # the words outside the quoted new text, e.g. "将刑法第一百三十四条第二款修改为："
+    instruction: str      # the words outside the quoted new text, e.g. "将刑法第N条第二款修改为："
     law: str = ""         # short title of the amended law
     target_label: str = ""  # "134", "134之一"; "" for an effective-date item
     target_id: str = ""   # id in the corpus (current version of the law); "" if not in the corpus
@@ -164,7 +164,7 @@ _MAPPING_CUES = ("第几条", "哪一条", "哪条", "对应", "现在是", "变
 _ADDED = re.compile(r"(新增|增加|新加|增设|新设)了?(哪些|什么|几条|多少)")
 _DELETED = re.compile(r"(删除|删去|删掉|去掉|取消|废除)了?(哪些|什么|几条|多少)")
 _OVERVIEW = re.compile(r"(有|做了|作了)?(哪些|什么|多大)(主要)?(变化|修改|改动|不同)|改了(哪些|什么)")
-SAFETY_CRIMES = ("刑法", 134, 139)   # 安全生产犯罪: 刑法第一百三十四条至第一百三十九条之一
+SAFETY_CRIMES = ("刑法", 134, 139)   # 安全生产犯罪: 刑法 articles 134 to 139之一
 
 
 # What a whole-law overview question consists of; anything else is a topic ("…对虚假信息的处罚有什么变化"),
@@ -312,7 +312,8 @@ def _amendment_answer(q: str, corpus, doc: Document) -> ChangeAnswer:
         links = [lk for lk in links if lk.law == law and lo <= corpus.by_id[lk.target_id].number <= hi]
     title, items = doc.meta.title, corpus.by_id
     target = "、".join(dict.fromkeys(f"《{corpus.current(lk.law).title}》" for lk in links))
-    scope = "安全生产犯罪条文（刑法第一百三十四条至第一百三十九条之一）" if "安全生产" in q else f"{target}条文"
+    scope = (f"安全生产犯罪条文（{law}第{int_to_cn(lo)}条至第{int_to_cn(hi)}条之一）" if "安全生产" in q
+             else f"{target}条文")
     if not links:
         s = f"《{title}》没有修改或增加{scope}。"
     elif len(links) <= 6:

@@ -161,7 +161,7 @@ def subject_kind(words: str) -> str | None:
 
 def subjects_overlap(a: str, b: str) -> bool:
     """Could one be the other (so a distractor might also be right)? 主要负责人/单位负责人, 国务院/国务院有关部门."""
-    # 县级以上各级人民政府 is one of 国务院和县级以上地方各级人民政府: compare without the modifiers
+    # 县级以上各级人民政府 is one of "国务院和县级以上地方…人民政府": compare without the modifiers
     pa = [_MODIFIERS_RE.sub("", x) for x in _CONJ_RE.split(a) + [a]]
     pb = [_MODIFIERS_RE.sub("", x) for x in _CONJ_RE.split(b) + [b]]
     if a in b or b in a or any(x and y and (x in y or y in x) for x in pa for y in pb):

@@ -56,7 +56,7 @@ def _article_refs(line: str, start: int, pattern: re.Pattern, self_law: str) -> 
     for m in pattern.finditer(line, start):
         law = m.group("book") or m.group("name") or ""
         if not law and prev_law is not None and _LIST_GLUE.match(line[prev_end:m.start()] or "、"):
-            law = prev_law      # "刑法第一百三十四条、第一百三十五条": the second inherits the law
+            law = prev_law      # "刑法第134条、第135条": the second inherits the law
         if law in SELF_NAMES:
             law = ""
         try:

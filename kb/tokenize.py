@@ -72,7 +72,7 @@ def durations(text: str) -> list[str]:
     for m in _DURATION.finditer(text):
         num, unit = m.groups()
         try:
-            n = int(num) if num.isdigit() else cn_to_int(num.replace("两", "二").replace("〇", "零"))
+            n = int(num) if num.isdigit() else cn_to_int(num)   # 两, 〇 included
         except NumeralError:
             continue
         out.append(f"{n}{_UNIT.get(unit, unit)}")
