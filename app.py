@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from pathlib import Path
 
 import streamlit as st
 
@@ -21,8 +20,7 @@ st.set_page_config(page_title="安全生产法律小助手" if KIOSK else "kb �
                    layout="wide", initial_sidebar_state="collapsed" if KIOSK else "auto")
 
 from app_pages._shared import AppContext, inject_css  # noqa: E402
-from kb.config import Settings  # noqa: E402
-from kb.errors import KBError  # noqa: E402
+from kb.core import KBError, Settings  # noqa: E402
 
 log = logging.getLogger("kb.app")
 
@@ -41,8 +39,8 @@ PAGES = [
 def load_retriever(home: str, index_target: str):
     """The retriever for the index under `home`. `index_target` (where the index link points)
     is part of the cache key so that a rebuilt index is picked up without restarting."""
-    from kb.hybrid import HybridRetriever
-    retriever = HybridRetriever.load(Settings(home=Path(home)))
+    from kb.retrieval import HybridRetriever
+    retriever = HybridRetriever.load(Settings.from_env(home=home))
     _ = retriever.embedder        # load the model now, so the first question is answered quickly
     return retriever
 
@@ -63,7 +61,7 @@ def page_runner(name: str, ctx: AppContext):
 
 def main() -> None:
     inject_css()
-    settings = Settings()
+    settings = Settings.from_env()      # built once here and handed to every page (AppContext)
     try:
         retriever = load_retriever(str(settings.home), str(settings.index_dir.resolve()))
     except Exception as exc:  # noqa: BLE001 - a missing or damaged index is a message, never a traceback

@@ -9,8 +9,7 @@ from typing import Any, Iterable
 
 import streamlit as st
 
-from kb.config import Settings
-from kb.schema import Article, DocMeta
+from kb.core import Article, DocMeta, Settings
 
 BROWSE_KEY = "browse_id"   # session key: the article shown on the browser page
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -30,7 +29,7 @@ CSS = """
 class AppContext:
     """Handed to every page's render(ctx)."""
     settings: Settings
-    retriever: Any                      # kb.hybrid.HybridRetriever, loaded once per process
+    retriever: Any                      # kb.retrieval.HybridRetriever, loaded once per process
     mode: str = ""                      # $KB_MODE, e.g. "kiosk"
     pages: dict[str, Any] = field(default_factory=dict)   # page name → st.Page
 

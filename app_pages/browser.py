@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages._shared import (BROWSE_KEY, AppContext, citation_line, doc_label, doc_sort_key, doc_type_label,
                                text_block)
-from kb.schema import Article
+from kb.core import Article
 
 NO_CHAPTER = "（不分章）"
 MAX_INCOMING = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shared import AppContext, doc_sort_key, doc_type_label, ingest_command
-from kb.query import missing_catalogue
+from kb.core import missing_catalogue
 
 
 def render(ctx: AppContext) -> None:

@@ -1,7 +1,7 @@
 """自助机 (KB_MODE=kiosk, `make kiosk`): one screen for a community service station, used by anyone.
 
 Big topic buttons and a question box; each answer is "简单说：…", the article quoted and cited, help
-lines and a disclaimer, all from kb.kiosk (no retrieval logic here). The screen clears itself after
+lines and a disclaimer, all from kb.answer.kiosk (no retrieval logic here). The screen clears itself after
 KB_KIOSK_IDLE_SECONDS without use: checked on every rerun, and a fragment reruns on a timer so an
 idle screen resets with nobody touching it. No question text is ever logged or written to disk.
 """
@@ -15,7 +15,7 @@ import traceback
 import streamlit as st
 
 from app_pages._shared import AppContext, marked_html
-from kb.kiosk import KioskConfig, check_input, kiosk_answer, record_usage, topics
+from kb.answer import KioskConfig, check_input, kiosk_answer, record_usage, topics
 
 log = logging.getLogger("kb.kiosk")
 

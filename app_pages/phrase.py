@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages._shared import AppContext, citation_line, text_block
-from kb.phrase import find_phrase
+from kb.retrieval import find_phrase
 
 EXAMPLES = ["三同时", "十有两禁", "双随机、一公开", "安全生产责任制"]
 MAX_SHOWN = 100

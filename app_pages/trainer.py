@@ -1,5 +1,5 @@
 """出题: a trainer builds a quiz from the articles (kb.quiz), previews it, removes or regenerates single
-items, and downloads it in the formats exam systems import (kb.quiz_export).
+items, and downloads it in the formats exam systems import (kb.quiz.export).
 
 Every item comes from kb.quiz.generate_quiz / regenerate_item and passes its quality gates; this page
 only chooses the scope, keeps the quiz in the session, and turns it into files in memory.
@@ -14,9 +14,9 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages._shared import AppContext
-from kb.errors import QuizError
+from kb.core import QuizError
 from kb.quiz import LETTERS, TYPES, generate_quiz, regenerate_item
-from kb.quiz_export import default_title, format_items, source_text, write_docx, write_xlsx
+from kb.quiz import default_title, format_items, source_text, write_docx, write_xlsx
 
 QUIZ_KEY = "trainer_quiz"          # session: the current kb.quiz.Quiz
 ERROR_KEY = "trainer_error"        # session: a message from the last remove/regenerate

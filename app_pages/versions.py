@@ -1,7 +1,7 @@
 """新旧对照: pick a document with two or more versions and two of its versions; summary counts, the
 renumbering map, and the articles side by side with the changed words marked (<del> old, <ins> new).
 
-The alignment is kb.diff.cached_alignment (kb/align.py); this page only renders it. Law text is
+The alignment is kb.versions.cached_alignment (kb/versions/align.py); this page only renders it. Law text is
 HTML-escaped piece by piece, so it can never inject markup.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import html
 import streamlit as st
 
 from app_pages._shared import AppContext, md_escape
-from kb.diff import KIND_LABELS, KINDS, cached_alignment, render_html, resolve_versions, word_diff
-from kb.errors import DiffError
+from kb.core import DiffError
+from kb.versions import KINDS, KIND_LABELS, cached_alignment, render_html, resolve_versions, word_diff
 
 PAGE_SIZE = 25
 DEFAULT_KINDS = [k for k in KINDS if k != "unchanged"]

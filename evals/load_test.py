@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.config import PROJECT_ROOT, Settings
+from kb.core import PROJECT_ROOT, Settings
 
 BAD_INPUTS = [
     "", "   ", "\n\t", "安全" * 5000, "a" * 10_000, "😀🔥🚒", "\x00", "安全生产法\x00第九十五条",
@@ -37,7 +37,7 @@ BAD_INPUTS = [
 
 
 def dev_questions() -> list[str]:
-    from kb.evaluate import load_questions
+    from kb.eval import load_questions
     return [q.question for q in load_questions(PROJECT_ROOT / "evals" / "dev.jsonl")]
 
 
@@ -80,7 +80,7 @@ def run_load(retriever, threads: int = 8, per_thread: int = 200, questions: list
              seed: int = 0) -> LoadReport:
     """Run the load; never raises for a failing query (it is counted)."""
     from kb.answer import answer, check_answer
-    from kb.errors import QueryError
+    from kb.core import QueryError
     pool = list(questions if questions is not None else dev_questions() + BAD_INPUTS)
     report = LoadReport(threads, per_thread, len(set(pool)))
     lock = threading.Lock()
@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--home", help="KB_HOME of the index to load")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    from kb.errors import KBError
-    from kb.hybrid import HybridRetriever
+    from kb.core import KBError
+    from kb.retrieval import HybridRetriever
     settings = pick_settings(args.home)
     try:
         retriever = HybridRetriever.load(settings)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from kb.config import PROJECT_ROOT
+from kb.core import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 

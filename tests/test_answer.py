@@ -83,7 +83,7 @@ def test_work_safety_words_keep_a_question_in_scope(real_retriever, question, ar
 
 
 def test_other_field_needs_a_cue_and_no_word_of_ours():
-    from kb.query import other_field
+    from kb.retrieval.query import other_field
     assert other_field("试用期工资最低多少")[0]["field"] == "劳动合同与工资待遇"
     assert other_field("交通事故认定书有异议怎么办")[1] == ["交通事故", "交通事故认定"]
     assert other_field("试用期的工人发生事故，公司要负责吗") is None        # 事故 outside the cue
@@ -106,7 +106,7 @@ def test_the_law_goes_before_the_older_regulation_it_overrides(real_retriever):
 
 def test_precedence_order():
     from kb.answer import precedence
-    from kb.schema import Hit
+    from kb.core import Hit
 
     def hit(law, doc_type, version):
         return Hit(f"{law}@{version}#1", 1.0, law, law, version, "in_force", "1", "第一条", (), "", doc_type=doc_type)
@@ -128,3 +128,48 @@ def test_a_missing_topic_in_the_setting_still_shows_the_general_rule(real_retrie
     assert answer("下污水井、地窖干活之前，里面的气体要怎么测？", real_retriever).related == []
     named = answer("《工贸企业有限空间作业安全规定》要求作业前多长时间检测气体？", real_retriever)
     assert named.status == "not_covered" and named.related == []
+
+
+def test_a_question_is_analysed_and_searched_once(real_retriever, monkeypatch):
+    """The answer layer reads the plan and the ranking; it never re-analyses or searches again, even
+    for the current counterpart of a superseded article (that comes from the version alignment)."""
+    from kb.versions import current_counterpart
+    calls = {"analyze": 0, "search_plan": 0}
+    analyze, search_plan = real_retriever.analyzer.analyze, real_retriever.search_plan
+
+    def counting(name, fn):
+        def wrapped(*a, **kw):
+            calls[name] += 1
+            return fn(*a, **kw)
+        return wrapped
+    monkeypatch.setattr(real_retriever.analyzer, "analyze", counting("analyze", analyze))
+    monkeypatch.setattr(real_retriever, "search_plan", counting("search_plan", search_plan))
+    ans = answer("2007年版突发事件应对法第四十二条是怎么规定预警级别的？", real_retriever)
+    assert calls == {"analyze": 1, "search_plan": 1}
+    old = real_retriever.corpus.by_id["突发事件应对法@2007-08-30#42"]
+    assert ans.citations[0].article_id == old.id
+    current = [c.article_id for c in ans.related if c.reason == "现行版本"]
+    # 2007 第四十二条 (预警级别) became 2024 第六十三条: what the alignment says, and what is cited
+    assert current == [current_counterpart(real_retriever.corpus, old).id] == ["突发事件应对法@2024-06-28#63"]
+
+
+def test_the_plan_is_read_only(real_retriever):
+    import dataclasses
+    plan = real_retriever.analyzer.analyze("安全员管得严，被老板扣了工资")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.doc_keys = frozenset()
+    # everything later stages need is in it: tokens of each part, content words, the lay terms
+    assert plan.tokens and plan.text_tokens and plan.expansions and plan.expansion_tokens
+    assert plan.content_words >= {t for t in plan.tokens if len(t) >= 2}
+
+
+def test_answer_config_is_honoured(real_retriever):
+    from kb.answer import AnswerConfig
+    q = "生产经营单位的主要负责人有哪些职责？"
+    whole = answer(q, real_retriever)
+    short = answer(q, real_retriever, config=AnswerConfig(short_article=10_000))
+    assert whole.citations[0].article_id == short.citations[0].article_id
+    art = real_retriever.corpus.by_id[short.citations[0].article_id]
+    assert short.citations[0].quote == art.body            # quoted whole when "short" is long enough
+    strict = answer(q, real_retriever, config=AnswerConfig(min_dense=2.0, min_bm25=1e9))
+    assert strict.status == "not_covered"                  # no evidence can pass impossible thresholds

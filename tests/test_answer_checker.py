@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from kb.answer import answer, check_answer, make_citation, verify_citation
-from kb.schema import Answer
+from kb.core import Answer
 
 AID = "安全生产法@2021-06-10#95"
 LINE = "《中华人民共和国安全生产法》第九十五条（2021年修正，现行有效）"

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kb.query import missing_catalogue
+from kb.core import missing_catalogue
 
 from apphelp import ok, open_app
 
@@ -147,7 +147,7 @@ def test_browser_selectors_and_metadata(app_env):
 def test_browser_cross_reference_and_versions(app_env):
     at = open_app("browser")
     # the first article of 安全生产法 that cites another article the corpus holds
-    from kb.index import load_index
+    from kb.retrieval import load_index
     corpus = load_index(app_env, verify=False).corpus
     art = next(a for a in corpus.documents["安全生产法@2021-06-10"].articles
                if any(r.target_id and r.target_id != a.id for r in a.refs))

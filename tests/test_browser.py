@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import PROJECT_ROOT
+from kb.core import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

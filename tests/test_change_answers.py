@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from kb.answer import answer, change_quote, check_answer, looks_like_change_question
-from kb.config import PROJECT_ROOT
+from kb.core import PROJECT_ROOT
 
 OLD, NEW = "突发事件应对法@2007-08-30", "突发事件应对法@2024-06-28"
 
@@ -98,8 +98,8 @@ def test_precheck_and_lazy_import():
     assert looks_like_change_question("刑法修正案十一改了哪些条文")
     assert not looks_like_change_question("刑法修正案（十一）是从哪一天起施行的？")
     assert not looks_like_change_question("安全生产法第九十五条")
-    code = ("import sys; from kb.answer import answer; "
-            "assert 'kb.diff' not in sys.modules and 'kb.align' not in sys.modules")
+    code = ("import sys; from kb.answer.pipeline import answer; "
+            "assert 'kb.versions' not in sys.modules, sorted(m for m in sys.modules if m.startswith('kb.'))")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
 
 

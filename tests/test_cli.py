@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kb.cli import build_parser, main
-from kb.config import PROJECT_ROOT
+from kb.core import PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 HIT_KEYS = {"law", "version", "article", "title", "status", "score"}

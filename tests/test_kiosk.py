@@ -1,4 +1,4 @@
-"""The public kiosk (KB_MODE=kiosk): kb/kiosk.py (lay answers, input checks, usage counts) and the
+"""The public kiosk (KB_MODE=kiosk): kb/answer/kiosk.py (lay answers, input checks, usage counts) and the
 one-screen app (AppTest), against the real index.
 
 The app runs with KB_HOME set to a temporary folder whose `index` link points at the real test
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kb.answer import answer, check_answer
-from kb.kiosk import (DISCLAIMER, OTHER, KioskConfig, check_input, help_for, kiosk_answer,
-                      match_topic, plain_sentence, read_usage, record_usage, refusal_text, topic_by_id, topics)
+from kb.answer import (answer, check_answer, check_input, DISCLAIMER, help_for, kiosk_answer, KioskConfig,
+                       match_topic, OTHER, plain_sentence, read_usage, record_usage, refusal_text,
+                       topic_by_id, topics)
 
 from apphelp import APP, ok  # noqa: E402
 KIOSK_ENV = ("KB_KIOSK_IDLE_SECONDS", "KB_KIOSK_MAX_CHARS", "KB_KIOSK_MAX_PER_MINUTE", "KB_KIOSK_STATS")
@@ -48,7 +48,7 @@ def test_every_topic_is_answered_with_its_article(real_retriever, topic):
 def test_topics_file_is_consistent():
     ids = [t.id for t in topics()]
     assert len(ids) == len(set(ids)) >= 8
-    from kb.kiosk import kiosk_data
+    from kb.answer import kiosk_data
     data = kiosk_data()
     for t in topics():
         assert t.label and t.question and t.expect and t.help and t.keywords, t.id
@@ -62,18 +62,18 @@ def test_topics_file_is_consistent():
 def test_kiosk_topics_are_not_index_data(tmp_path, monkeypatch):
     """Editing the kiosk topics must not make every index out of date (no rebuild for a button)."""
     import shutil
-    import kb.index
+    import kb.retrieval.index as index
     data = tmp_path / "data"
-    shutil.copytree(kb.index.DATA_DIR, data)
-    monkeypatch.setattr(kb.index, "DATA_DIR", data)
-    before = kb.index.data_fingerprint()
+    shutil.copytree(index.DATA_DIR, data)
+    monkeypatch.setattr(index, "DATA_DIR", data)
+    before = index.data_fingerprint()
     (data / "kiosk_topics.json").write_text("{}", encoding="utf-8")
-    assert kb.index.data_fingerprint() == before
+    assert index.data_fingerprint() == before
     (data / "lay_terms.json").write_text("{}", encoding="utf-8")
-    assert kb.index.data_fingerprint() != before
+    assert index.data_fingerprint() != before
 
 
-# ---- kb/kiosk.py units ----------------------------------------------------------------------------
+# ---- kb/answer/kiosk.py units ----------------------------------------------------------------------------
 CFG = KioskConfig(idle_seconds=120, max_chars=20, max_per_minute=3)
 
 

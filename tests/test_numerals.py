@@ -1,12 +1,12 @@
-"""Tests for kb.numerals: Chinese (and Arabic) numerals ⇄ integers 1…9999."""
+"""Tests for kb.core.numerals: Chinese (and Arabic) numerals ⇄ integers 1…9999."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.errors import NumeralError
-from kb.numerals import CN_NUMERAL_CHARS, cn_to_int, int_to_cn, parse_number
+from kb.core import CN_NUMERAL_CHARS, cn_to_int, int_to_cn, NumeralError
+from kb.core.numerals import parse_number
 
 # Hand-checked values, with the form used in legal texts first.
 KNOWN = [

@@ -89,7 +89,7 @@ def test_trainer_remove_and_regenerate(app_env):
     assert list(df["题干"])[1:] == after[1:]
     from kb.quiz import check_quiz
     quiz = at.session_state["trainer_quiz"]
-    from kb.index import load_index
+    from kb.retrieval import load_index
     corpus = load_index(app_env, verify=False).corpus
     assert check_quiz(quiz.items, corpus) == []
 

@@ -1,4 +1,4 @@
-"""Tests for kb.parse (and the per-document checks of kb.corpus) on the hand-written fixture corpus
+"""Tests for kb.corpus.parse (and the per-document checks of kb.corpus) on the hand-written fixture corpus
 and on the reference corpus."""
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.corpus import check_document, load_corpus
-from kb.errors import KBError, ParseError
-from kb.parse import parse_document, parse_file
+from kb.corpus import check_document, load_corpus, parse_document, parse_file
+from kb.core import KBError, ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 FM = "---\ntitle: 测试规定\nshort_title: 测试规定\nversion: '2024-01-01'\n---\n"

@@ -1,11 +1,11 @@
-"""kb.phrase.find_phrase: exact substring search over the verbatim article texts."""
+"""kb.retrieval.find_phrase: exact substring search over the verbatim article texts."""
 from __future__ import annotations
 
 import pytest
 
 from kb.corpus import load_corpus
-from kb.errors import QueryError
-from kb.phrase import find_phrase, occurrences
+from kb.core import QueryError
+from kb.retrieval import find_phrase, occurrences
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_empty_phrase_is_a_clear_error(tiny, phrase):
 
 def test_reference_corpus_phrases(real_settings):
     """The slogans of the Wuhan 2024 work plan are found where they are written."""
-    from kb.index import load_index
+    from kb.retrieval import load_index
     corpus = load_index(real_settings, verify=False).corpus
     for phrase in ("十有两禁", "三同时", "双随机、一公开"):
         matches = find_phrase(corpus, phrase)

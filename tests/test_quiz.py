@@ -1,4 +1,4 @@
-"""Tests for kb.quiz and kb.quiz_export: items built from 安全生产法 pass every gate, the gates refuse
+"""Tests for kb.quiz (build and export): items built from 安全生产法 pass every gate, the gates refuse
 hand-made bad items, scope and determinism, every export reopened, and the CLI with bad inputs.
 
 The corpus is read from ../shared/corpus at run time; no law text is copied into the repo. Expected
@@ -16,14 +16,14 @@ import sys
 
 import pytest
 
+import kb.cli.quiz
 from kb import cli
-from kb.config import PROJECT_ROOT
+from kb.core import PROJECT_ROOT, QuizError
 from kb.corpus import load_corpus
-from kb.errors import QuizError
-from kb.quiz import (CHOICE_BLANK, CLOZE_BLANK, GATES, LETTERS, QuizItem, QuizSource, check_item, check_quiz,
-                     gate_duplicates, generate_quiz, norm, number_value, numbers_in, parse_ranges, parse_types,
-                     subjects_overlap)
-from kb.quiz_export import COLUMNS, export_quiz, format_items, gift_escape, rows
+from kb.quiz import (check_item, check_quiz, CHOICE_BLANK, CLOZE_BLANK, COLUMNS, export_quiz, format_items,
+                     gate_duplicates, GATES, generate_quiz, gift_escape, LETTERS, numbers_in, parse_ranges,
+                     parse_types, QuizItem, QuizSource, rows)
+from kb.quiz.facts import norm, number_value, subjects_overlap
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not (CORPUS / "安全生产法@2021-06-10.md").exists(),
@@ -351,7 +351,7 @@ def test_text_output(small):
 @pytest.fixture
 def run(corpus, monkeypatch, capsys):
     """Run `python -m kb quiz …` in-process on the already loaded corpus."""
-    monkeypatch.setattr(cli, "load_corpus_for", lambda args: corpus)
+    monkeypatch.setattr(kb.cli.quiz, "load_documents_for", lambda args, settings: corpus)
 
     def go(*argv):
         code = cli.main(["quiz", *argv])

@@ -12,11 +12,11 @@ import re
 import pytest
 
 from kb.cli import main
-from kb.config import PROJECT_ROOT
+from kb.core import PROJECT_ROOT, QuizError
 from kb.corpus import load_corpus
-from kb.errors import QuizError
-from kb.quiz import (CHANGED_TAG, PREFIX_RE, REVISED_PREFIX, article_changes, check_item, check_quiz,
-                     gate_duplicates, generate_quiz, norm, regenerate_item)
+from kb.quiz import (article_changes, CHANGED_TAG, check_item, check_quiz, gate_duplicates, generate_quiz,
+                     PREFIX_RE, regenerate_item, REVISED_PREFIX)
+from kb.quiz.facts import norm
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 pytestmark = pytest.mark.skipif(not (CORPUS / "突发事件应对法@2024-06-28.md").exists(),

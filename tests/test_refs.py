@@ -1,11 +1,9 @@
-"""Tests for kb.refs: cross-references inside articles, extracted and resolved against the corpus."""
+"""Tests for kb.corpus.refs: cross-references inside articles, extracted and resolved against the corpus."""
 from __future__ import annotations
 
 import pytest
 
-from kb.corpus import Corpus, corpus_files
-from kb.parse import parse_document, parse_file
-from kb.refs import extract_refs
+from kb.corpus import Corpus, corpus_files, extract_refs, parse_document, parse_file
 
 CRIMINAL = "刑法@2023-12-29"
 
@@ -26,7 +24,7 @@ PROBE_ARTICLES = {
 
 
 def probe_text() -> str:
-    from kb.numerals import int_to_cn
+    from kb.core import int_to_cn
     lines = ["---", "title: 中华人民共和国测试法", "short_title: 测试法", "doc_type: law", "version: '2024-01-01'",
              "---", "# 中华人民共和国测试法", "## 第一章 总则"]
     for n in range(1, 31):

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.errors import ModelError
-from kb.hybrid import HybridRetriever, RetrievalConfig
-from kb.index import build_index
+from kb.core import ModelError
+from kb.retrieval import build_index, HybridRetriever, RetrievalConfig
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +37,6 @@ def test_reranker_off_by_default(tiny_settings, monkeypatch):
 
 
 def test_missing_reranker_directory_is_a_clear_error(tmp_path):
-    from kb.rerank import load_reranker
+    from kb.retrieval import load_reranker
     with pytest.raises(ModelError, match="config.json"):
         load_reranker(str(tmp_path / "nope"))

@@ -2,7 +2,7 @@
 of BM25, 旧X法 selecting the old version, interpretations and amendments of a named article, phrases."""
 import pytest
 
-from kb.hybrid import RetrievalConfig, char_pairs
+from kb.retrieval import RetrievalConfig, char_pairs
 
 
 def ids(hits):
@@ -102,7 +102,7 @@ def test_phrase_rerank_prefers_the_article_quoting_the_question(real_retriever):
 
 
 def test_lay_gap_patterns_and_le(real_retriever):
-    from kb.query import _lay_match
+    from kb.retrieval.query import _lay_match
     assert _lay_match("逼…干", "班长硬逼我们在没有防护的情况下去干危险的活", "", set())
     assert not _lay_match("逼…干", "他逼我，我不干", "", set())            # not across a clause
     assert not _lay_match("逼…干", "逼得太紧了以后大家都不想再继续留在这里干", "", set())  # too far apart
@@ -176,7 +176,7 @@ def test_sector_documents_step_back_when_the_question_is_not_about_their_sector(
     ("每日按罚款数额的百分之三加处罚款", []),
 ])
 def test_time_spans_become_one_token(text, spans):
-    from kb.tokenize import durations, tokenize
+    from kb.retrieval.tokenize import durations, tokenize
     assert durations(text) == spans
     assert all(s in tokenize(text) for s in spans)
 

@@ -1,0 +1,16 @@
+"""kb.corpus: documents in, articles out. Parsing the corpus format (编/章/节/条/款/项, front matter),
+cross-references, the collection of all document versions with lookups by law, version and article,
+and ingesting PDF/DOCX/HTML/text files into the corpus format. Imports only kb.core."""
+from .collection import Corpus, DocCheck, check_document, corpus_files, document_from_dict, document_to_dict, load_corpus
+from .extract import FORMATS, SUPPORTED_TEXT, clean_pdf_text, decode_text, extract_text, join_wrapped_lines, starts_unit
+from .docmeta import detect_metadata
+from .ingest import META_FLAGS, IngestResult, ingest_file, to_corpus_markdown
+from .parse import parse_document, parse_file, split_front_matter
+from .refs import extract_refs, resolve_refs
+
+__all__ = [
+    "Corpus", "DocCheck", "FORMATS", "IngestResult", "META_FLAGS", "SUPPORTED_TEXT", "check_document",
+    "clean_pdf_text", "corpus_files", "decode_text", "detect_metadata", "document_from_dict", "document_to_dict",
+    "extract_refs", "extract_text", "ingest_file", "join_wrapped_lines", "load_corpus", "parse_document",
+    "parse_file", "resolve_refs", "split_front_matter", "starts_unit", "to_corpus_markdown",
+]

@@ -1,0 +1,16 @@
+"""kb.versions: how the versions of a law relate. Article-by-article alignment of two versions (新旧对照),
+the links from amendment items (修正案) to the articles they write, answers to questions about changes,
+and the text/HTML/JSON renderings of an alignment. Imports kb.core (and the corpus records it is given)."""
+from .align import (ADDED, DELETED, KIND_LABELS, KINDS, MERGED, MODIFIED, RENUMBERED, SPLIT, UNCHANGED, Alignment,
+                    ArticlePair, PairScore, align_versions, cached_vectors, clear_vector_cache, word_diff)
+from .amendments import AMEND_LABELS, AmendmentLink, amendment_links
+from .changes import (ChangeAnswer, ChangeRow, SAFETY_CRIMES, answer_change_question, cached_alignment,
+                      current_counterpart, resolve_versions)
+from .render import alignment_json, parse_kinds, render_html, render_text
+
+__all__ = [
+    "ADDED", "AMEND_LABELS", "Alignment", "AmendmentLink", "ArticlePair", "ChangeAnswer", "ChangeRow", "DELETED",
+    "KINDS", "KIND_LABELS", "MERGED", "MODIFIED", "PairScore", "RENUMBERED", "SAFETY_CRIMES", "SPLIT", "UNCHANGED",
+    "align_versions", "alignment_json", "cached_vectors", "clear_vector_cache", "amendment_links", "answer_change_question", "cached_alignment",
+    "current_counterpart", "parse_kinds", "render_html", "render_text", "resolve_versions", "word_diff",
+]
