@@ -27,6 +27,7 @@ log = logging.getLogger("kb.app")
 # One line per page: (module in app_pages/, title, icon). The first one is the default page.
 PAGES = [
     ("officer", "问答", ":material/forum:"),
+    ("assess", "案情研判", ":material/gavel:"),
     ("browser", "法规浏览", ":material/menu_book:"),
     ("phrase", "精确检索", ":material/manage_search:"),
     ("corpus_page", "语料", ":material/library_books:"),

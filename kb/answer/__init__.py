@@ -22,6 +22,9 @@ _EXPORTS = {
     "topic_by_id": "kiosk", "match_topic": "kiosk", "help_for": "kiosk", "help_lines": "kiosk",
     "check_input": "kiosk", "record_usage": "kiosk", "read_usage": "kiosk", "kiosk_data": "kiosk",
     "refusal_text": "kiosk", "plain_sentence": "kiosk", "DISCLAIMER": "kiosk", "OTHER": "kiosk",
+    "Assessment": "assessment", "Assessor": "assessment", "Charge": "assessment", "Step": "assessment", "assess": "assessment",
+    "format_assessment": "assessment", "IncidentFacts": "incident", "extract_facts": "incident",
+    "circumstance_label": "incident", "circumstance_patterns": "incident",
 }
 __all__ = sorted(_EXPORTS)
 

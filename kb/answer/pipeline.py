@@ -1,6 +1,6 @@
 """The path of a question: a question about changes between versions is answered from the version
-alignment; any other is analysed once (QueryPlan), retrieved once, checked for coverage (refusal),
-and answered extractively, or by an LLM whose answer is checked against the same articles. Every
+alignment, an accident described with its numbers by the assessment (kb assess); any other is
+analysed once (QueryPlan), retrieved once, checked for coverage (refusal), and answered extractively, or by an LLM whose answer is checked against the same articles. Every
 quote and citation is checked against the indexed text before it is returned."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from kb.core.errors import QueryError
 from kb.core.schema import Answer
 
 from .changes import change_answer
+from .citations import drop_unchecked
 from .compose import compose_extractive
 from .config import DEFAULT, AnswerConfig
 from .refusal import confidence, general_rules, not_covered_reason
@@ -24,6 +25,9 @@ def answer(question: str, retriever, *, k: int | None = None, as_of: str | None 
     change, change_notes = change_answer(question, corpus, laws=laws, doc_types=doc_types, config=config)
     if change is not None:
         return change
+    incident = _incident_answer(question, corpus) if not laws and not doc_types else None
+    if incident is not None:
+        return incident
     plan = retriever.analyzer.analyze(question, as_of=as_of, include_superseded=include_superseded)
     ranking = retriever.search_plan(plan, k=k or config.hits, laws=laws, doc_types=doc_types)
     refusal = not_covered_reason(plan, ranking.hits, confidence(plan, ranking), config)
@@ -39,3 +43,18 @@ def answer(question: str, retriever, *, k: int | None = None, as_of: str | None 
         return extractive
     from .llm import llm_answer
     return llm_answer(llm, plan, ranking.hits, extractive, corpus)
+
+
+def _incident_answer(question: str, corpus) -> Answer | None:
+    """An accident described with its numbers and asked about (属于什么等级、谁调查、罚多少、要不要移送)
+    is answered by the assessment (kb assess); None for any other question, or when the corpus lacks
+    the articles the assessment rests on."""
+    from .assessment import assess, assessment_answer, looks_like_incident
+    if not looks_like_incident(question):
+        return None
+    try:
+        a = assess(question, corpus)
+    except QueryError:
+        return None
+    from kb.retrieval.query import detect_language
+    return drop_unchecked(assessment_answer(question, a, "en" if detect_language(question) == "en" else "zh"), corpus)

@@ -1,6 +1,6 @@
 """Command line: python -m kb <command>. The top layer: nothing in kb imports it.
 
-One module per command group (build, search/ask, show/corpus, ingest, quiz, diff, eval), each with
+One module per command group (build, search/ask, assess, show/corpus, ingest, quiz, diff, eval), each with
 add_…arguments(parser) and run…(args, settings). The Settings are built once here from the flags and
 the environment and passed down. Library imports happen inside the runners, so --help and a
 command's start stay fast. Every user mistake becomes a one-line message on stderr and a non-zero
@@ -14,7 +14,7 @@ from typing import Callable
 
 from kb.core.errors import KBError
 
-from . import build, diff, documents, eval as eval_cmd, ingest, quiz, search
+from . import assess, build, diff, documents, eval as eval_cmd, ingest, quiz, search
 from .common import add_common_arguments, settings_from_args
 
 # (name, help, add_arguments, run, examples), in the order `--help` lists them.
@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str, Callable, Callable, str]] = [
     ("corpus", documents.CORPUS_HELP, documents.add_corpus_arguments, documents.run_corpus, documents.CORPUS_EXAMPLES),
     ("ingest", ingest.HELP, ingest.add_arguments, ingest.run, ingest.EXAMPLES),
     ("ask", search.ASK_HELP, search.add_ask_arguments, search.run_ask, search.ASK_EXAMPLES),
+    ("assess", assess.HELP, assess.add_arguments, assess.run, assess.EXAMPLES),
     ("quiz", quiz.HELP, quiz.add_arguments, quiz.run, quiz.EXAMPLES),
     ("diff", diff.HELP, diff.add_arguments, diff.run, diff.EXAMPLES),
     ("eval", eval_cmd.HELP, eval_cmd.add_arguments, eval_cmd.run, eval_cmd.EXAMPLES),

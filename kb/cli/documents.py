@@ -98,6 +98,7 @@ def _corpus_list(corpus, as_json: bool) -> int:
 
 def _corpus_check(corpus, as_json: bool) -> int:
     checks = corpus.check()
+    stale = corpus.check_cited_phrases()
     if as_json:
         print(json.dumps([c.__dict__ | {"ok": c.ok} for c in checks], ensure_ascii=False, indent=1))
     else:
@@ -114,7 +115,9 @@ def _corpus_check(corpus, as_json: bool) -> int:
         print(f"共 {len(checks)} 个文档，{sum(c.found for c in checks)} 条；{len(bad)} 个有问题。")
     for err in corpus.errors:
         print(f"错误：{err}", file=sys.stderr)
-    return 1 if any(not c.ok for c in checks) or corpus.errors else 0
+    for problem in stale:
+        print(f"错误：{problem}", file=sys.stderr)
+    return 1 if any(not c.ok for c in checks) or corpus.errors or stale else 0
 
 
 def _corpus_missing(as_json: bool) -> int:

@@ -2,7 +2,7 @@
 ids, document types, and the loaders of the curated files in kb/data/. Imports nothing else of kb.
 
 Public names are re-exported here; import them from kb.core or from their module."""
-from .data import (aliases, content_words, core_words, core_words_en, domain_vocabulary, en_terms, intent_patterns,
+from .data import (aliases, cited_phrases, content_words, data_file_phrases, incident_rules, core_words, core_words_en, domain_vocabulary, en_terms, intent_patterns,
                    is_content_word, lay_terms, load_json, missing_catalogue, out_of_scope_fields, plain_words,
                    sector_fields, stopwords, userdict_path, version_words, MIN_WORD_CHARS)
 from .doctypes import DOC_TYPES, doc_rank, doc_type_label, listing_order
@@ -20,7 +20,7 @@ __all__ = [
     "DEFAULT_MODEL", "DOC_TYPES", "DiffError", "DocMeta", "Document", "Hit", "IndexCorruptError",
     "IndexMissingError", "IngestError", "Item", "KBError", "LLMError", "MIN_WORD_CHARS", "ModelError",
     "NumeralError", "PROJECT_ROOT", "ParseError", "QueryError", "QuizError", "STATUS_LABELS", "Settings",
-    "aliases", "article_heading", "article_id", "cn_to_int", "content_words", "core_words", "core_words_en",
+    "aliases", "article_heading", "cited_phrases", "data_file_phrases", "incident_rules", "article_id", "cn_to_int", "content_words", "core_words", "core_words_en",
     "doc_rank", "doc_type_label", "domain_vocabulary", "en_terms", "int_to_cn", "intent_patterns",
     "is_content_word", "item_heading", "labels_in", "lay_terms", "lazy_getattr", "listing_order", "load_json", "make_label",
     "missing_catalogue", "out_of_scope_fields", "parse_label", "plain_words", "sector_fields",

@@ -140,3 +140,35 @@ def plain_words() -> tuple[tuple[str, str], ...]:
 def userdict_path():
     """The jieba user dictionary: law names and terms of art kept as one token."""
     return DATA_DIR / "userdict.txt"
+
+
+@lru_cache(maxsize=1)
+def incident_rules() -> dict[str, Any]:
+    """The rules of 事故定性 (incident_rules.json): thresholds, fines, charges, each with its article and phrase."""
+    return load_json("incident_rules.json", {})
+
+
+def cited_phrases(node: Any, article: str = "", where: str = "") -> list[tuple[str, str, str]]:
+    """(where, article id, phrase) for every phrase a data file quotes from the law: any key ending in
+    "phrase", under the nearest "article" key above or beside it."""
+    out: list[tuple[str, str, str]] = []
+    if isinstance(node, dict):
+        article = node.get("article", article)
+        for key, value in node.items():
+            if key.endswith("phrase") and isinstance(value, str):
+                out.append((f"{where}.{key}".lstrip("."), article, value))
+            elif isinstance(value, (dict, list)):
+                out += cited_phrases(value, article, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += cited_phrases(value, article, f"{where}[{i}]")
+    return out
+
+
+def data_file_phrases() -> list[tuple[str, str, str]]:
+    """cited_phrases of every JSON file in kb/data/, `where` prefixed with the file name."""
+    out = []
+    for path in sorted(DATA_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out += [(f"{path.name}:{where}", aid, phrase) for where, aid, phrase in cited_phrases(data)]
+    return out

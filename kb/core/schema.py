@@ -164,7 +164,7 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)        # version notes, fallbacks, missing documents
     missing: list[dict] = field(default_factory=list)     # wanted documents named by the question
-    mode: str = "extractive"                               # "extractive" | "llm"
+    mode: str = "extractive"                               # "extractive" | "llm" | "assess"
     hits: list[Hit] = field(default_factory=list)
     other_field: str = ""                                  # "劳动合同与工资待遇": a neighbouring field, not ours
 

@@ -8,9 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
-from kb.core.data import aliases as alias_table, is_content_word
+from kb.core.data import aliases as alias_table, data_file_phrases, is_content_word
 from kb.core.errors import CorpusError, KBError
-from kb.core.labels import article_id, version_id
+from kb.core.labels import article_id, split_article_id, version_id
 from kb.core.schema import Article, Clause, CrossRef, DocMeta, Document, Item
 from kb.core.settings import default_corpus_dirs
 
@@ -206,6 +206,25 @@ class Corpus:
                 art.refs = resolve_refs(refs, art.id, own.key, lookup)
 
     # ---- checks -----------------------------------------------------------------------
+    def check_cited_phrases(self, phrases: list[tuple[str, str, str]] | None = None) -> list[str]:
+        """Problems with the phrases kb/data files quote from the law (where, article id, phrase): the
+        article is gone, its version is no longer in force, or the phrase no longer stands in it. A
+        law the corpus does not hold at all is not checked (a small test corpus)."""
+        problems = []
+        for where, aid, phrase in (data_file_phrases() if phrases is None else phrases):
+            law, version, label = split_article_id(aid)
+            if not self.versions(law):
+                continue
+            art = self.by_id.get(aid)
+            current = self.current(law)
+            if art is None:
+                problems.append(f"{where}：引用的条文 {aid} 不在语料中（{law} 现行版本为 {current.version}）")
+            elif not self.documents[art.doc_key].meta.in_force:
+                problems.append(f"{where}：引用的 {aid} 所在版本已被修订（现行版本为 {current.version}），请按新条文复核")
+            elif phrase not in art.text:
+                problems.append(f"{where}：{aid} 中已找不到“{phrase[:40]}”，请按现行条文复核")
+        return problems
+
     def check(self) -> list[DocCheck]:
         out = []
         for doc in self.documents.values():

@@ -12,6 +12,8 @@ _EXPORTS = {
     "article_pipelines": "evaluate", "run_eval": "evaluate", "refusal_scores": "evaluate",
     "format_table": "evaluate", "check_expected": "evaluate", "expected_path": "evaluate", "DEV_SET": "evaluate",
     "EXPECTED": "evaluate", "KS": "evaluate", "chunk_baselines": "baselines", "recursive_split": "baselines",
+    "run_incident_eval": "incidents", "load_cases": "incidents", "is_incident_set": "incidents",
+    "format_incident_table": "incidents",
 }
 __all__ = sorted(_EXPORTS)
 

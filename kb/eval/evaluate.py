@@ -18,6 +18,7 @@ from typing import Callable
 from kb.core.settings import PROJECT_ROOT, Settings
 
 KS = (1, 3, 5, 10)
+LOWER_IS_BETTER = frozenset({"in_scope_refused"})   # a share of mistakes: the expected value is a ceiling
 DEV_SET = PROJECT_ROOT / "evals" / "dev.jsonl"
 EXPECTED = PROJECT_ROOT / "evals" / "expected.json"
 
@@ -212,11 +213,17 @@ def check_expected(results: dict, expected: dict, tolerance: float = 0.02) -> li
             results = {**results, "refusal": {"all": results.get("refusal", {})}}
         for voice, metrics in per_voice.items():
             row = results.get(name, {}).get(voice, {})
-            allowance = max(tolerance, 1.0 / row["n"] + 1e-9) if row.get("n") else tolerance
             for metric, want in metrics.items():
+                n = row.get("n") or row.get("n_out" if metric.startswith("out_of_scope") else "n_in")
+                allowance = max(tolerance, 1.0 / n + 1e-9) if n else tolerance
                 got = row.get(metric)
                 if got is None:
                     continue
-                ok = got >= want - allowance if "ms" not in metric else True
+                if "ms" in metric:
+                    ok = True
+                elif metric in LOWER_IS_BETTER:
+                    ok = got <= want + allowance
+                else:
+                    ok = got >= want - allowance
                 out.append(f"{'OK  ' if ok else 'FAIL'} {name}/{voice} {metric}: {got:.4f} (expected {want:.4f})")
     return out

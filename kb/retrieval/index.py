@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from kb.core.errors import IndexCorruptError, IndexMissingError, KBError
+from kb.core.errors import CorpusError, IndexCorruptError, IndexMissingError, KBError
 from kb.core.schema import Article
 from kb.core.settings import DATA_DIR, Settings
 from kb.corpus import Corpus, document_from_dict, document_to_dict, load_corpus
@@ -213,6 +213,10 @@ def _build(settings: Settings, force: bool, progress: bool, corpus: Corpus | Non
     from .dense import load_embedder
     t0 = time.time()
     corpus = corpus or load_corpus(settings.corpus_dirs)
+    stale = corpus.check_cited_phrases()
+    if stale:   # a law changed under a rule of kb/data: stop before anything is built or swapped
+        raise CorpusError("kb/data 中的规则引用的条文与语料不符，索引未更新（旧索引照常可用）：\n"
+                          + "\n".join(stale))
     fingerprint = {"format": FORMAT_VERSION, "model": settings.model, "data": data_fingerprint(),
                    "corpus": corpus_fingerprint(corpus)}
     if not force and _current_fingerprint(settings) == fingerprint:
