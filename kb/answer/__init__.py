@@ -10,7 +10,7 @@ from kb.core.lazy import lazy_getattr
 
 _EXPORTS = {
     "answer": "pipeline", "AnswerConfig": "config", "DEFAULT": "config",
-    "compose_extractive": "compose", "choose_articles": "compose", "precedence": "compose",
+    "compose_extractive": "compose", "choose_lead": "lead", "Lead": "lead", "precedence": "lead",
     "precedence_note": "compose", "query_terms": "compose", "select_passage": "compose", "split_units": "compose",
     "Confidence": "refusal", "confidence": "refusal", "not_covered_reason": "refusal", "general_rules": "refusal",
     "change_answer": "changes", "change_quote": "changes", "looks_like_change_question": "changes",

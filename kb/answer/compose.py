@@ -6,11 +6,13 @@ import re
 
 from kb.core.data import is_content_word
 from kb.core.doctypes import doc_rank
+from kb.corpus.penalties import PenaltyMap
 from kb.core.schema import Answer, Article, Citation, Hit
 from kb.retrieval.query import QueryPlan
 
 from .citations import drop_unchecked, make_citation, related_articles
 from .config import DEFAULT, AnswerConfig
+from .lead import choose_lead, precedence  # noqa: F401 - precedence is part of this module's story
 
 QUANTITY_RE = re.compile(r"多少|几|多久|多长|期限|时限|金额|数额|幅度|how (much|many|long)|within", re.I)
 AMOUNT_RE = re.compile(r"[0-9一二三四五六七八九十百千万两]+(?:万元|元|日|天|小时|个月|年|倍|人)|百分之")
@@ -18,13 +20,18 @@ SENT_SPLIT = re.compile(r"(?<=[。；])")
 ITEM_LINE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 
 
-def compose_extractive(plan: QueryPlan, hits: list[Hit], corpus, config: AnswerConfig = DEFAULT) -> Answer:
+def compose_extractive(plan: QueryPlan, hits: list[Hit], corpus, config: AnswerConfig = DEFAULT,
+                       penalties: PenaltyMap | None = None) -> Answer:
     en = plan.language == "en"
-    chosen = choose_articles(plan, hits, config)
+    lead = choose_lead(plan, hits, corpus, penalties, config)
     terms = query_terms(plan, config)
-    citations = [make_citation(corpus, corpus.by_id[h.article_id],
-                               select_passage(corpus.by_id[h.article_id], terms, plan, config), h.matched_terms)
-                 for h in chosen]
+    by_hit = {h.article_id: h for h in hits}
+    citations = []
+    for aid in lead.ids:
+        art = corpus.by_id[aid]
+        quote = focused_passage(art, lead.focus[aid]) if aid in lead.focus else select_passage(art, terms, plan, config)
+        matched = by_hit[aid].matched_terms if aid in by_hit else []
+        citations.append(make_citation(corpus, art, quote, matched, reason=lead.reasons.get(aid, "")))
     notes: list[str] = []
     rank = precedence_note(citations, {h.article_id: h for h in hits}, en)
     if rank:
@@ -39,7 +46,8 @@ def compose_extractive(plan: QueryPlan, hits: list[Hit], corpus, config: AnswerC
         art = corpus.by_id[c.article_id]
         if not corpus.documents[art.doc_key].meta.in_force:
             notes.append(_superseded_note(corpus, art, c, citations, related, en))
-    conclusion = _conclusion(citations, en, corpus, terms, plan, config)
+    focus = lead.focus.get(citations[0].article_id) if citations else None
+    conclusion = _conclusion(citations, en, corpus, terms, plan, config, focus)
     ans = Answer("answered", plan.text, "en" if en else "zh", conclusion, citations, related, notes,
                  plan.missing, "extractive", hits)
     return drop_unchecked(ans, corpus)
@@ -58,30 +66,6 @@ def _superseded_note(corpus, art: Article, c: Citation, citations: list[Citation
             related.insert(0, line)
         note += f" The version in force: {line.line}." if en else f"现行有效版本见{line.line}。"
     return note
-
-
-def choose_articles(plan: QueryPlan, hits: list[Hit], config: AnswerConfig = DEFAULT) -> list[Hit]:
-    """The hits to cite: the articles the question names, else the first and those near-tied with it."""
-    if not hits:
-        return []
-    if plan.direct:
-        direct_ids = {r.article_id for r in plan.direct}
-        chosen = [h for h in hits if h.article_id in direct_ids]
-        return chosen[:config.max_direct] or hits[:1]
-    top = hits[0]
-    chosen = [top]
-    for h in hits[1:config.tie_window]:
-        if h.score >= top.score * config.near_tie and h.article_id != top.article_id:
-            chosen.append(h)
-    # near-tied articles of different documents: the higher-ranking, then the newer, goes first
-    # (上位法优于下位法、新法优于旧法) — a 2007 regulation must not state the fine a 2021 law changed
-    return sorted(chosen, key=precedence)
-
-
-def precedence(hit: Hit) -> tuple[int, int]:
-    """Sort key: higher rank first, then the newer version (labels are ISO dates or years: 2021-06-10, 2024)."""
-    date = int(re.sub(r"\D", "", hit.version)[:8].ljust(8, "0") or 0)
-    return doc_rank(hit.doc_type), -date
 
 
 def precedence_note(citations: list, hits_by_id: dict, en: bool) -> str:
@@ -186,14 +170,31 @@ def _items_following(units: list[str], i: int) -> list[int]:
     return out if not ITEM_LINE.match(units[i]) else []
 
 
+def focused_passage(art: Article, unit: str) -> str:
+    """A penalty unit quoted with the lead-in of its 款 ("…有下列行为之一的，责令…罚款：……（三）…"), verbatim."""
+    for clause in art.clauses:
+        lead = clause.text[len(art.heading):].lstrip(" \u3000") if clause.text.startswith(art.heading) else clause.text
+        if clause.text == unit:
+            return lead
+        if any(item.text == unit for item in clause.items):
+            return _join(art.text, [lead, unit]) if _adjacent(art.text, lead, unit) else f"{lead}……{unit}"
+    return unit
+
+
 def _conclusion(citations: list[Citation], en: bool, corpus, terms: dict[str, float], plan: QueryPlan,
-                config: AnswerConfig = DEFAULT) -> str:
+                config: AnswerConfig = DEFAULT, focus: str | None = None) -> str:
     """One or two sentences in the article's own words: the unit that best matches the question,
     after the lead-in of its enumeration when it is a 项 ("…依照下列规定处以罚款：（二）发生较大事故的…")."""
     if not citations:
         return "No article found." if en else "没有找到相关条文。"
     c = citations[0]
-    sentence = _key_sentence(corpus.by_id[c.article_id], terms, plan, config) or c.quote.split("……")[0]
+    if focus and "……" not in c.quote and "\n" not in c.quote:     # the unit is a whole 款: say it
+        sentence = c.quote
+    elif focus:                     # a 项 chosen for the question: its lead-in and the item
+        lead = c.quote.split("……")[0].split("\n")[0]
+        sentence = f"{lead}{focus}" if lead != focus and len(lead) <= config.lead_chars else focus
+    else:
+        sentence = _key_sentence(corpus.by_id[c.article_id], terms, plan, config) or c.quote.split("……")[0]
     if len(sentence) > config.conclusion_chars:
         sentence = sentence[:config.conclusion_chars].rsplit("，", 1)[0] + "……"
     if sentence.endswith(("：", ":")):      # a lead-in alone: say a list follows

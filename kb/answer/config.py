@@ -26,6 +26,10 @@ class AnswerConfig:
     tie_window: int = 3              # … when it is among the first this many
     max_direct: int = 3              # articles named in the question, cited at most
     related_limit: int = 6           # cross-references and penalty articles listed as related
+    # a penalty question whose first hit is a duty leads with the penalty unit sanctioning it only when
+    # that unit shares at least this share of the question's character pairs: on dev it fired right at
+    # 0.68 (培训 → 第九十七条（三）) and wrong at 0.02 (行政处罚法's own 罚款 procedure → 第七十六条)
+    penalty_match: float = 0.1
     # -- what is quoted (set by hand; the quote is always the article's own words)
     short_article: int = 220         # an article body up to this long is quoted whole
     passage_units: int = 2           # otherwise the best this many sentences/款/项, with their lead-in

@@ -115,7 +115,7 @@ DEATH_RES = [
     re.compile(rf"死了\s*(?P<n>{NUM})\s*{PERSONS}"),
     re.compile(rf"\b(?P<n>{EN_NUM})\s+(?:(?!and\b|injur)\w+\s+){{0,3}}?(?:died|were killed|was killed|dead|deaths|fatalities|lost their lives)", re.I),
     re.compile(rf"(?:killing|killed)\s+(?P<n>{EN_NUM})\b", re.I),
-    re.compile(rf"(?:deaths|fatalities|dead)\s*[:：]?\s*(?P<n>\d+)", re.I),
+    re.compile(r"(?:deaths|fatalities|dead)\s*[:：]?\s*(?P<n>\d+)", re.I),
 ]
 # more victims on top of those already counted: "1人当场死亡……另外3名工人……死亡"
 ADDED_DEATHS = re.compile(rf"(?:另外|另有|又有|此外还有)(?P<n>{NUM})\s*{PERSONS}[^。；0-9]{{0,30}}?{DEATH_WORDS}")

@@ -37,7 +37,7 @@ def answer(question: str, retriever, *, k: int | None = None, as_of: str | None 
             refusal.conclusion += (" A general rule of the indexed laws that touches the question is listed below."
                                    if refusal.language == "en" else " 收录法规中与此相关的一般规定列在下面，供参考。")
         return refusal
-    extractive = compose_extractive(plan, ranking.hits, corpus, config)
+    extractive = compose_extractive(plan, ranking.hits, corpus, config, getattr(retriever, "penalties", None))
     extractive.notes.extend(change_notes)
     if llm is None:
         return extractive

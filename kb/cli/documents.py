@@ -22,7 +22,8 @@ CORPUS_HELP = "list and check the corpus"
 CORPUS_EXAMPLES = """examples:
   python -m kb corpus list                 documents, versions, status, article counts
   python -m kb corpus check                numbering gaps/duplicates, counts vs manifest.json
-  python -m kb corpus missing              wanted documents whose text is not in the corpus"""
+  python -m kb corpus missing              wanted documents whose text is not in the corpus
+  python -m kb corpus penalties            which penalty article/item sanctions which duty, and the coverage"""
 
 
 def add_show_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,7 +34,7 @@ def add_show_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_corpus_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["list", "check", "missing"])
+    p.add_argument("action", choices=["list", "check", "missing", "penalties"])
     p.add_argument("--json", action="store_true")
 
 
@@ -75,6 +76,8 @@ def run_corpus(args: argparse.Namespace, settings: Settings) -> int:
     from kb.corpus import load_corpus
     if args.action == "missing":
         return _corpus_missing(args.json)
+    if args.action == "penalties":
+        return _corpus_penalties(load_documents_for(args, settings), args.json)
     corpus = load_corpus(settings.corpus_dirs)
     if args.action == "list":
         return _corpus_list(corpus, args.json)
@@ -132,4 +135,20 @@ def _corpus_missing(as_json: bool) -> int:
         print(f"- {d['title']}（{d.get('issuer') or '发布机关不详'}{'，' + d['doc_number'] if d.get('doc_number') else ''}"
               f"{'，' + dates if dates else ''}）")
     print(f"共 {len(docs)} 个文件尚未收录全文。取得官方文本后运行：python -m kb ingest 文件.pdf，再运行 python -m kb build")
+    return 0
+
+
+def _corpus_penalties(corpus, as_json: bool) -> int:
+    from kb.corpus import build_penalty_links, penalty_coverage
+    links = build_penalty_links(corpus)
+    cov = penalty_coverage(links)
+    if as_json:
+        print(json.dumps({"coverage": cov, "links": [link.to_dict() for link in links]}, ensure_ascii=False, indent=1))
+        return 0
+    width = max(len(doc) for doc in cov["documents"]) if cov["documents"] else 10
+    print(f"{'文件':<{width}}\t已关联\t罚则单元")
+    for doc, c in cov["documents"].items():
+        print(f"{doc:<{width}}\t{c['linked']:>6}\t{c['units']:>8}")
+    print(f"共 {cov['units']} 个罚则单元（项，或不分项的款），{cov['linked']} 个关联到所处罚的义务条款（{cov['share']:.1%}）："
+          f"按“违反本法第X条”引用 {cov['by_reference']} 个，按条文措辞 {cov['by_wording']} 个。")
     return 0

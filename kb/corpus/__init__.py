@@ -6,11 +6,12 @@ from .extract import FORMATS, SUPPORTED_TEXT, clean_pdf_text, decode_text, extra
 from .docmeta import detect_metadata
 from .ingest import META_FLAGS, IngestResult, ingest_file, to_corpus_markdown
 from .parse import parse_document, parse_file, split_front_matter
+from .penalties import PenaltyLink, PenaltyMap, build_penalty_links, coverage as penalty_coverage, is_penalty_article
 from .refs import extract_refs, resolve_refs
 
 __all__ = [
     "Corpus", "DocCheck", "FORMATS", "IngestResult", "META_FLAGS", "SUPPORTED_TEXT", "check_document",
     "clean_pdf_text", "corpus_files", "decode_text", "detect_metadata", "document_from_dict", "document_to_dict",
     "extract_refs", "extract_text", "ingest_file", "join_wrapped_lines", "load_corpus", "parse_document",
-    "parse_file", "resolve_refs", "split_front_matter", "starts_unit", "to_corpus_markdown",
+    "parse_file", "PenaltyLink", "PenaltyMap", "build_penalty_links", "penalty_coverage", "is_penalty_article", "resolve_refs", "split_front_matter", "starts_unit", "to_corpus_markdown",
 ]

@@ -17,6 +17,7 @@ from kb.core.data import is_content_word
 from kb.core.errors import QueryError
 from kb.core.schema import Hit
 from kb.core.settings import Settings
+from kb.corpus.penalties import PenaltyMap
 
 from .index import LoadedIndex, load_index
 from .query import QueryAnalyzer, QueryPlan
@@ -69,6 +70,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._qcache: dict[str, np.ndarray] = {}
         self.analyzer = QueryAnalyzer(self.corpus)
+        self.penalties = PenaltyMap(index.penalty_links)     # duty ↔ penalty, built with the index
         add_words(list(self.corpus.names))
         ids = index.article_ids
         self._pos = {aid: i for i, aid in enumerate(ids)}

@@ -8,6 +8,7 @@ Layout of KB_HOME:
                    vectors.npy             float32 (nodes × dim), L2-normalised
                    dense.faiss             FAISS IndexFlatIP over vectors.npy
                    bm25/                   bm25s index over article texts (jieba tokens)
+                   penalty_links.jsonl     which penalty article/item sanctions which duty (kb.corpus.penalties)
     cache/embeddings/<model>/shard-*.npz   content-hash → vector, so unchanged text is never re-embedded
 """
 from __future__ import annotations
@@ -29,9 +30,9 @@ import numpy as np
 from kb.core.errors import CorpusError, IndexCorruptError, IndexMissingError, KBError
 from kb.core.schema import Article
 from kb.core.settings import DATA_DIR, Settings
-from kb.corpus import Corpus, document_from_dict, document_to_dict, load_corpus
+from kb.corpus import Corpus, PenaltyLink, build_penalty_links, document_from_dict, document_to_dict, load_corpus
 
-FORMAT_VERSION = 2          # 2: BM25 tokens include time spans (kb.retrieval.tokenize.durations)
+FORMAT_VERSION = 3          # 2: BM25 tokens include time spans (kb.retrieval.tokenize.durations); 3: penalty_links.jsonl
 MAX_PIECE_CHARS = 450      # e5-small reads 512 tokens; longer articles are split at 款 boundaries
 REBUILD_HINT = "请运行 python -m kb build 重建索引。"
 # Data files that change neither tokenisation nor query handling: editing them needs no rebuild.
@@ -285,6 +286,9 @@ def _write_build(d: Path, corpus: Corpus, nodes: list[Node], vectors: np.ndarray
     np.save(d / "vectors.npy", vectors)
     DenseIndex(vectors).save(d / "dense.faiss")
     SparseIndex.build([sparse_text(a) for a in corpus.articles]).save(d / "bm25")
+    with open(d / "penalty_links.jsonl", "w", encoding="utf-8") as f:
+        for link in build_penalty_links(corpus):
+            f.write(json.dumps(link.to_dict(), ensure_ascii=False) + "\n")
     files = sorted(p for p in d.rglob("*") if p.is_file())
     manifest = {
         "format_version": FORMAT_VERSION, "fingerprint": fingerprint,
@@ -353,6 +357,7 @@ class LoadedIndex:
     article_ids: list[str]           # BM25 document j → article id (corpus order)
     dense: object                    # DenseIndex
     sparse: object                   # SparseIndex
+    penalty_links: list = field(default_factory=list)   # [PenaltyLink], built with the index
 
 
 def load_index(settings: Settings | None = None, verify: bool = True) -> LoadedIndex:
@@ -404,10 +409,12 @@ def load_index_dir(d: Path, verify: bool = True) -> LoadedIndex:
             node_article = [json.loads(line)["article_id"] for line in f if line.strip()]
         dense = DenseIndex.load(d / "vectors.npy")
         sparse = SparseIndex.load(d / "bm25")
+        with open(d / "penalty_links.jsonl", encoding="utf-8") as f:
+            penalty_links = [PenaltyLink.from_dict(json.loads(line)) for line in f if line.strip()]
     except KBError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
         raise IndexCorruptError(f"索引 {d} 无法加载（{type(exc).__name__}: {exc}）。{REBUILD_HINT}") from None
     if dense.size != len(node_article):
         raise IndexCorruptError(f"索引 {d} 的向量数与片段数不一致。{REBUILD_HINT}")
-    return LoadedIndex(d, manifest, corpus, node_article, [a.id for a in corpus.articles], dense, sparse)
+    return LoadedIndex(d, manifest, corpus, node_article, [a.id for a in corpus.articles], dense, sparse, penalty_links)
