@@ -205,7 +205,8 @@ def test_assess_page_reads_edits_and_reruns(app_env):
 
 
 # ---- the incident sets ------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["incidents", "incident_narratives", "incidents_blind", "incident_narratives_blind"])
+@pytest.mark.parametrize("name", ["incidents", "incident_narratives", "incident_narratives_dev2", "incidents_blind",
+                                  "incident_narratives_blind"])
 def test_incident_set_scores_hold(corpus, name):
     from kb.core import PROJECT_ROOT
     from kb.eval import load_cases, run_incident_eval

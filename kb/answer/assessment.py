@@ -22,7 +22,7 @@ GRADES = ("一般事故", "较大事故", "重大事故", "特别重大事故")
 LEVELS = ("basic", "severe")
 LEVEL_LABELS = {"basic": "基本档", "severe": "加重档"}
 # 刑法第一百三十四条 is about 生产、作业: a fire started at work goes there first, one started elsewhere to 失火
-WORK_CONTEXT = re.compile(r"作业|施工|生产|动火|焊接|电焊|气割|切割|操作|违章|违规|车间|工地|\b(?:welding|cutting|hot[- ]work|"
+WORK_CONTEXT = re.compile(r"作业|施工|生产|动火|焊接|电焊|气割|切割|操作|车间|工地|\b(?:welding|cutting|hot[- ]work|"
                           r"working|workshop|construction site|operat\w+)", re.I)
 
 
@@ -122,6 +122,15 @@ class Assessment:
                         for m in self.missing],
             "notes": self.notes + self.facts.notes,
         }
+
+
+def _about_defendant(text: str) -> str:
+    """In a judgment-style narrative, the sentences about the 被告人 (what they did decides the charge);
+    otherwise the whole text."""
+    names = set(re.findall(r"被告人([\u4e00-\u9fff]某某?)", text))
+    if not names:
+        return text
+    return "。".join(s for s in re.split(r"[。；]", text) if any(n in s for n in names))
 
 
 # ---- formatting helpers --------------------------------------------------------------------------------
@@ -314,6 +323,8 @@ class Assessor:
             charge = self._charge(spec, f, crim)
             if charge is not None:
                 out.append(charge)
+        if self._hot_work_on_goods(f):      # an operation in 生产、作业 set the goods alight: 134 before 136
+            out.sort(key=lambda c: c.article_id != "刑法@2023-12-29#134")
         if self._concealment_foremost(f):
             out.sort(key=lambda c: c.article_id != "刑法@2023-12-29#139之一")   # stable: the rest keep their order
         if not out:
@@ -390,9 +401,22 @@ class Assessor:
         if "concealment" not in f.circumstances or not self._delayed_rescue(f):
             return False
         text = f.text or ""
+        violation = re.compile("|".join(self.rules["criminal"].get("violation_cues", ["违反"])))
         return bool((f.deaths_after_delay or 0) >= (f.deaths or 0) > 0
                     or re.search("|".join(spec["severe"]["obstruction_cues"]), text)
-                    or re.search("|".join(spec.get("not_caused_cues", [])), text))
+                    or re.search("|".join(spec.get("not_caused_cues", [])), text)
+                    or (self._narrative(text) and not violation.search(_about_defendant(text))))
+
+    def _narrative(self, text: str) -> bool:
+        """A judgment or investigation report (被告人, 经审理查明 …): it describes what the accused did."""
+        cues = self.rules["criminal"].get("narrative_cues", [])
+        return bool(cues and re.search("|".join(cues), text))
+
+    def _hot_work_on_goods(self, f: IncidentFacts) -> bool:
+        crim = self.rules["criminal"]
+        text = f.text or ""
+        return ("dangerous_goods" in f.circumstances and bool(re.search("|".join(crim.get("hot_work_cues", ["$^"])), text))
+                and not re.search("|".join(crim.get("goods_management_cues", ["$^"])), text))
 
     def _delayed_rescue(self, f: IncidentFacts) -> bool:
         cues = self.rules["criminal"]["concealment"].get("delay_cues", [])

@@ -26,8 +26,11 @@ EN_NUM = r"\d[\d,]*|(?:twenty|thirty|forty|fifty|sixty)-(?:one|two|three|four|fi
 # "近1000万" is just below 1000万 (the grade boundary matters); "1000余万" / "逾" / "超过" at least it.
 BELOW = ("近", "将近", "接近", "不到", "不足", "nearly", "almost", "just under", "under", "less than")
 ACCIDENT_WORDS = re.compile(r"事故|爆炸|坍塌|垮塌|倒塌|火灾|起火|着火|失火|中毒|窒息|坠落|泄漏|冒顶|透水|触电|伤亡|遇难|"
-                            r"\b(accident|explosion|explod|collaps|fire|blaze|poison|leak|fell|killed|died|injur)", re.I)
-NO_ACCIDENT = re.compile(r"(?:未|没有|尚未|还没有?|并未)(?:发生|造成)(?:生产安全)?事故|\bno accident\b", re.I)
+                            r"侧翻|倾覆|翻沉|沉没|落水|塌方|闪爆|爆燃|山火|晕倒|埋压|压埋|被困|卷入|"
+                            r"\b(accident|explosion|explod|collaps|fire|blaze|poison|leak|fell|killed|died|injur|trapped|"
+                            r"roof fall|buried|overturn|capsiz|drown)", re.I)
+NO_ACCIDENT = re.compile(r"(?:未|没有|尚未|还没有?|并未)(?:发生|造成)(?:生产安全)?事故|(?:未|没有|尚未)造成人员伤亡|事故隐患|"
+                         r"\bno accident\b", re.I)
 NO_CASUALTY = re.compile(r"(?:无|未造成|没有造成?|没有)人员(?:伤亡|死亡|受伤)|无人(?:员)?(?:伤亡|死亡|受伤)|\bno (?:one|body) "
                          r"(?:was )?(?:hurt|injured|killed)|no (?:casualties|injuries|deaths)", re.I)
 
@@ -104,12 +107,13 @@ def _persons(m: re.Match) -> int | None:
 
 
 # ---- deaths and injuries ------------------------------------------------------------------------------
-DEATH_WORDS = r"(?:死亡|遇难|身亡|丧生|罹难|殒命|不幸去世|抢救无效死亡)"
+DEATH_WORDS = r"(?:死亡|遇难|身亡|丧生|罹难|殒命|不幸去世|抢救无效死亡|[压砸烧摔淹电撞炸]死|致死)"
 # between a count and its verb: no other number, and nothing that turns it into injuries or a negation
-FILL = r"[^，。；、,;0-9（(伤无未没]"
+FILL = r"(?:(?!无人|未造成|没有)[^，。；、,;0-9（(伤])"
 DEATH_RES = [
     re.compile(rf"(?<!另外)(?<!另有)(?<!又有)(?P<n>{NUM})\s*{PERSONS}{FILL}{{0,12}}?{DEATH_WORDS}"),
     re.compile(rf"死亡人数\s*(?:为|达|是)?\s*(?P<n>{NUM})"),
+    re.compile(rf"(?P<n>{NUM})\s*{PERSONS}?[^，。；0-9]{{0,6}}?(?:遗体|尸体)"),
     re.compile(rf"{DEATH_WORDS}\s*(?P<n>{NUM})\s*{PERSONS}"),
     re.compile(rf"(?P<n>{NUM})\s*{PERSONS}?\s*死(?![亡者])"),
     re.compile(rf"死了\s*(?P<n>{NUM})\s*{PERSONS}"),
@@ -126,13 +130,14 @@ ONE_VICTIM = re.compile(rf"(?:一|1)\s*(?:名|位|个)(?:(?!\d+\s*(?:名|人|个
                         re.I)
 # a count, then (across commas, no other number or injury) the verb: "2名矿工被埋压……均已死亡",
 # "两名工人下井清淤时……中毒，经抢救无效死亡"
-SPREAD_DEATH = re.compile(rf"(?<!另外)(?<!另有)(?<!又有)(?P<n>{NUM})\s*{PERSONS}[^。；0-9伤无未没]{{0,50}}?(?:均已|均|都已|全部)?(?:经抢救无效|不幸)?{DEATH_WORDS}")
+SPREAD_DEATH = re.compile(rf"(?<!另外)(?<!另有)(?<!又有)(?P<n>{NUM})\s*{PERSONS}(?:(?!未造成|未发生|无人|没有)[^。；0-9伤无没]){{0,50}}?(?:均已|均|都已|全部)?(?:经抢救无效|不幸)?{DEATH_WORDS}")
 # people named instead of counted (judgments): 陈某某, 黄某; not the 被告人 and not 某公司
 NAME_RE = re.compile(r"(?<![系在于的至向与和及将对由被是为从到某])([\u4e00-\u9fff]某某?)"
-                     r"(?![\u4e00-\u9fff]{0,6}(?:公司|厂|矿|店|局|所|队|院|园|校|区|楼|场|站|室|车间|工地|项目|集团|镇|村|市|县))")
+                     r"(?![\u4e00-\u9fff]{0,6}(?:公司|厂|矿|店|局|所|队|院|园|校|楼|站|室|车间|工地|项目|集团|镇|村|市|县))")
 DEFENDANT_RE = re.compile(r"被告人([\u4e00-\u9fff]某某?)")
 NAMED_SERIOUS = re.compile(r"(?:受重伤|致重伤|重伤(?!\d))")
 # deaths the concealment added (解释第八条): "4人因救援延误死亡"
+SAVABLE = re.compile(rf"(?P<n>{NUM})\s*{PERSONS}[^。；0-9]{{0,6}}?本可(?:获救|生还|避免死亡)")
 DELAY_DEATHS = re.compile(rf"(?P<n>{NUM})\s*{PERSONS}[^。；0-9]{{0,20}}?因[^。；0-9]{{0,12}}(?:延误|得不到及时|未能及时|不及时)"
                           rf"[^。；0-9]{{0,8}}{DEATH_WORDS}")
 NAMED_DEATH = re.compile(rf"致(?P<names>[^，。；致]{{1,30}}?)(?:当场|经抢救无效|送医后)?{DEATH_WORDS}")
@@ -245,6 +250,10 @@ def circumstance_patterns() -> dict[str, re.Pattern]:
     return out
 
 
+# circumstances that concern an accident that has happened: they count only after the text describes it
+AFTER_ACCIDENT = frozenset({"concealment", "late_report"})
+
+
 def circumstance_label(code: str) -> str:
     return incident_rules().get("circumstances", {}).get(code, {}).get("label", code)
 
@@ -282,8 +291,13 @@ def extract_facts(text: str) -> IncidentFacts:
         if not EXPLICIT_MINOR.search(text):
             facts.notes.append(f"{minor}人受伤，伤情未载明：重伤人数不明，按未重伤计；如有重伤请改正重伤人数")
     facts.direct_loss_yuan = _loss(text)
-    facts.deaths_after_delay = _max_count([DELAY_DEATHS], text)
+    facts.deaths_after_delay = _max_count([DELAY_DEATHS, SAVABLE], text)
+    first_accident = ACCIDENT_WORDS.search(NO_ACCIDENT.sub(" ", text))
     for code, rx in circumstance_patterns().items():
+        if code in AFTER_ACCIDENT and first_accident:
+            # not reporting is about the accident: "未向教育主管部门报告" a danger before it is not concealment
+            if not any(m.start() >= first_accident.start() for m in rx.finditer(text)):
+                continue
         if rx.search(text):
             facts.circumstances.append(code)
     happened = bool(facts.deaths or facts.serious_injuries or facts.minor_injuries or facts.direct_loss_yuan
