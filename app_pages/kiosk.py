@@ -50,6 +50,7 @@ h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
 .kiosk-quote { font-size: 1.35rem; line-height: 1.8; border-left: 8px solid #ffc53d; padding: 0.5rem 1rem;
                margin: 0.3rem 0 0.8rem 0; background: rgba(255, 229, 143, 0.18); }
 .kiosk-refusal { font-size: 1.5rem; line-height: 1.7; }
+.kiosk-steps { font-size: 1.5rem; line-height: 1.7; margin: 0.2rem 0 0.8rem 0; }
 .kiosk-help { font-size: 1.6rem; margin: 0.4rem 0; }
 .kiosk-help b { white-space: nowrap; margin-right: 1.2rem; }
 [data-testid="stChatInput"] textarea { font-size: 1.4rem !important; min-height: 3.6rem; }
@@ -130,8 +131,12 @@ def show_turn(turn: dict) -> None:
         st.markdown(f'<div class="kiosk-asked">您问：{marked_html(turn["asked"])}</div>', unsafe_allow_html=True)
         if ans.status == "answered":
             st.markdown(f'<div class="kiosk-plain">{html.escape(ans.plain)}</div>', unsafe_allow_html=True)
-            st.markdown(f'<div class="kiosk-cite">法律原文：{html.escape(ans.citation)}</div>', unsafe_allow_html=True)
-            st.markdown(f'<div class="kiosk-quote">{marked_html(ans.quote)}</div>', unsafe_allow_html=True)
+            if ans.steps:                                   # an emergency: what to do now comes first
+                items = "".join(f"<li>{html.escape(s)}</li>" for s in ans.steps)
+                st.markdown(f'<ol class="kiosk-steps">{items}</ol>', unsafe_allow_html=True)
+            if ans.citation:
+                st.markdown(f'<div class="kiosk-cite">法律原文：{html.escape(ans.citation)}</div>', unsafe_allow_html=True)
+                st.markdown(f'<div class="kiosk-quote">{marked_html(ans.quote)}</div>', unsafe_allow_html=True)
         else:
             st.markdown(f'<div class="kiosk-refusal">{marked_html(ans.refusal)}</div>', unsafe_allow_html=True)
         lines = "".join(f"<b>{html.escape(h)}</b>" for h in ans.help_lines)

@@ -38,7 +38,8 @@ def render(ctx: AppContext) -> None:
             st.markdown(md_escape(turn["question"]))
         with st.chat_message("assistant"):
             with st.spinner("正在检索法规……"):
-                turn["result"] = ask(ctx, turn["question"], filters)
+                previous = history[-1]["result"] if history else None   # a follow-up is read with it
+                turn["result"] = ask(ctx, turn["question"], filters, previous)
             show_result(ctx, turn["result"], len(history))
         history.append(turn)
     if history and st.sidebar.button("清空对话", key="officer_clear"):
@@ -63,10 +64,12 @@ def sidebar_filters(ctx: AppContext) -> dict[str, Any]:
             "as_of": as_of.isoformat() if isinstance(as_of, date) else None}
 
 
-def ask(ctx: AppContext, question: str, filters: dict[str, Any]):
-    """An Answer from kb.answer, or (fallback) the list of Hits."""
+def ask(ctx: AppContext, question: str, filters: dict[str, Any], previous=None):
+    """An Answer from kb.answer (a question that refers back is read with the previous answer), or
+    (fallback) the list of Hits."""
     if kb_answer is not None:
-        return kb_answer(question, ctx.retriever, **filters)
+        prior = previous if getattr(previous, "status", None) else None
+        return kb_answer(question, ctx.retriever, previous=prior, **filters)
     return ctx.retriever.search(question, k=TOP_K, **filters)
 
 

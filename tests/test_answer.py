@@ -115,15 +115,21 @@ def test_precedence_order():
     assert [h.law for h in sorted(hits, key=precedence)] == ["新法", "旧法", "条例", "要点"]
 
 
-def test_a_missing_topic_in_the_setting_still_shows_the_general_rule(real_retriever):
-    # 大罐子 → 有限空间, whose rule is missing: refused, but the worker's right to refuse is in the corpus
+def test_a_missing_topic_in_the_setting_gets_the_general_rule(real_retriever):
+    # 大罐子 → 有限空间, whose rule is missing: the worker's right to refuse is in the corpus, so it is the
+    # answer, with the missing document named beside it (issue 14)
     ans = answer("车间主任让我们钻进没通风的大罐子里清理，我不去他就扣我奖金，能这样吗？", real_retriever)
-    assert ans.status == "not_covered"
+    assert ans.status == "answered"
     assert [m["title"] for m in ans.missing] == ["工贸企业有限空间作业安全规定"]
     # 第五十四条 (refuse 强令冒险作业) or 第五十五条 (stop work in danger): both forbid the pay cut
-    assert [c.article_id for c in ans.related] in (["安全生产法@2021-06-10#54"], ["安全生产法@2021-06-10#55"])
-    assert "一般规定" in ans.related[0].reason and "一般规定" in ans.conclusion
+    assert ans.citations[0].article_id in ("安全生产法@2021-06-10#54", "安全生产法@2021-06-10#55")
+    assert "一般规定" in ans.notes[0] and "工贸企业有限空间作业安全规定" in ans.notes[0]
     assert check_answer(ans, real_retriever.corpus) == []
+    # without the scope model the word-list path keeps the refusal with the rule beside it
+    from kb.answer import AnswerConfig
+    old = answer("车间主任让我们钻进没通风的大罐子里清理，我不去他就扣我奖金，能这样吗？", real_retriever,
+                 config=AnswerConfig(scope_model=False))
+    assert old.status == "not_covered" and "一般规定" in old.related[0].reason and "一般规定" in old.conclusion
     # a question about the missing rule itself, or one that names it, gets no substitute
     assert answer("下污水井、地窖干活之前，里面的气体要怎么测？", real_retriever).related == []
     named = answer("《工贸企业有限空间作业安全规定》要求作业前多长时间检测气体？", real_retriever)
@@ -171,5 +177,7 @@ def test_answer_config_is_honoured(real_retriever):
     assert whole.citations[0].article_id == short.citations[0].article_id
     art = real_retriever.corpus.by_id[short.citations[0].article_id]
     assert short.citations[0].quote == art.body            # quoted whole when "short" is long enough
-    strict = answer(q, real_retriever, config=AnswerConfig(min_dense=2.0, min_bm25=1e9))
-    assert strict.status == "not_covered"                  # no evidence can pass impossible thresholds
+    # without the scope model, no evidence can pass impossible thresholds
+    strict = answer(q, real_retriever, config=AnswerConfig(scope_model=False, min_dense=2.0, min_bm25=1e9))
+    assert strict.status == "not_covered"
+    assert answer(q, real_retriever, config=AnswerConfig(min_dense=2.0, min_bm25=1e9)).status == "answered"

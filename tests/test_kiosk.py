@@ -253,9 +253,10 @@ def test_typed_question_and_friendly_refusal(kiosk_env):
     assert "不属于" not in text and "天气、生活常识与投资方面" in text
     assert "发现火灾怎么办" in text and "森林防火期用火" in text
     assert "简单说" not in text
-    at.chat_input[0].set_value("着火了怎么办").run()
+    at.chat_input[0].set_value("着火了怎么办").run()        # a fire now: the steps first, then the article
     text = shown(ok(at))
-    assert "简单说" in text and "火警 119" in text
+    assert "请先这样做" in text and "火警 119" in text and "任何人发现火灾都应当立即报警" in text
+    assert text.index("请先这样做") < text.index("任何人发现火灾都应当立即报警")
     assert len(turns(at)) == 2 and turns(at)[0]["asked"] == "着火了怎么办"   # newest first
 
 

@@ -1,7 +1,7 @@
 """kb.answer: cited answers. The pipeline (answer), extractive composition, refusals by coverage, answers
 about changes between versions, citation lines and the checker that every quote is verbatim, the
 optional LLM path (an OpenAI-compatible endpoint, checked by the same checker) and the public kiosk's
-plain answers. Imports kb.core, kb.retrieval and kb.versions.
+plain answers, the scope model, emergencies and follow-ups. Imports kb.core, kb.retrieval and kb.versions.
 
 Public names are listed in __all__ and imported on first use."""
 from __future__ import annotations
@@ -25,6 +25,10 @@ _EXPORTS = {
     "Assessment": "assessment", "Assessor": "assessment", "Charge": "assessment", "Step": "assessment", "assess": "assessment",
     "format_assessment": "assessment", "IncidentFacts": "incident", "extract_facts": "incident",
     "circumstance_label": "incident", "circumstance_patterns": "incident",
+    "Emergency": "emergency", "emergencies": "emergency", "match_emergency": "emergency", "emergency_answer": "emergency",
+    "ScopeModel": "scope", "scope_model": "scope", "SCALAR_FEATURES": "scope", "scalar_features": "scope",
+    "out_of_scope_probability": "scope", "out_of_scope_verdict": "scope", "is_dangling": "pipeline",
+    "is_follow_up": "pipeline",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -33,7 +33,8 @@ from kb.core.data import plain_words
 from kb.core.errors import KBError, QueryError
 from kb.core.settings import DATA_DIR
 
-from .citations import check_answer
+from .citations import check_answer, make_citation
+from .emergency import match_emergency
 from .pipeline import answer
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ class KioskAnswer:
     disclaimer: str = DISCLAIMER
     refusal: str = ""                    # for not_covered: what the kiosk can answer instead
     topic: str = OTHER                   # topic id for the anonymous usage counts
+    steps: list[str] = field(default_factory=list)   # an emergency: what to do now, shown first
 
 
 def refusal_text(other_field: str = "") -> str:
@@ -228,6 +230,9 @@ def kiosk_answer(question: str, retriever, topic: Topic | None = None) -> KioskA
     button = topic
     topic = topic or match_topic(question or "")
     topic_id = topic.id if topic else OTHER
+    emergency = None if button else match_emergency(question or "")
+    if emergency is not None:      # what to do now, and whom to call, before any article
+        return _emergency(emergency, retriever.corpus, topic_id)
     try:
         ans = answer(question, retriever)
     except QueryError:
@@ -243,6 +248,15 @@ def kiosk_answer(question: str, retriever, topic: Topic | None = None) -> KioskA
         topic_id = topic.id if topic else OTHER
     return KioskAnswer("answered", plain=plain_sentence(c.quote, c.law, c.heading), quote=c.quote,
                        citation=c.line, article_id=c.article_id, help_lines=lines, topic=topic_id)
+
+
+def _emergency(e, corpus, topic_id: str) -> KioskAnswer:
+    quote = citation = article = ""
+    if e.article and e.article in corpus.by_id:
+        c = make_citation(corpus, corpus.by_id[e.article], e.phrase)
+        quote, citation, article = c.quote, c.line, c.article_id
+    return KioskAnswer("answered", plain=f"紧急情况（{e.label}），请先这样做：", quote=quote, citation=citation,
+                       article_id=article, help_lines=help_lines(e.call), topic=topic_id, steps=list(e.steps))
 
 
 def _sure(ans, corpus) -> bool:

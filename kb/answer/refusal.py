@@ -39,8 +39,10 @@ def rules(hits: list[Hit]) -> list[Hit]:
 
 
 def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence,
-                       config: AnswerConfig = DEFAULT) -> Answer | None:
-    """An Answer saying the corpus does not cover the question, or None if it does."""
+                       config: AnswerConfig = DEFAULT, out_of_scope: bool | None = None) -> Answer | None:
+    """An Answer saying the corpus does not cover the question, or None if it does. `out_of_scope`: the
+    scope model's verdict (kb.answer.scope), which replaces the word-list and score-threshold checks;
+    None where no model fits the embedder."""
     if conf.direct and hits:
         return None
     if plan.unknown_refs and plan.refs_only:
@@ -56,7 +58,13 @@ def not_covered_reason(plan: QueryPlan, hits: list[Hit], conf: Confidence,
     field = None if plan.laws else plan.neighbour
     if field and not any(c in rule_text for c in field.cues):
         return _other_field(plan, field.field, hits)
-    if not hits or not plan.domain_terms:
+    if not hits:
+        return _not_covered(plan, [], hits)
+    if out_of_scope is not None:         # evidence, weighed by the fitted model
+        if not out_of_scope:
+            return None
+        return _other_field(plan, plan.neighbour.field, hits) if plan.neighbour else _not_covered(plan, [], hits)
+    if not plan.domain_terms:
         return _not_covered(plan, [], hits)
     if conf.bm25_max < config.min_bm25 and conf.dense_max < config.min_dense:
         return _not_covered(plan, [], hits)

@@ -164,9 +164,10 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)        # version notes, fallbacks, missing documents
     missing: list[dict] = field(default_factory=list)     # wanted documents named by the question
-    mode: str = "extractive"                               # "extractive" | "llm" | "assess"
+    mode: str = "extractive"                               # "extractive" | "llm" | "assess" | "emergency" | "needs_context"
     hits: list[Hit] = field(default_factory=list)
     other_field: str = ""                                  # "劳动合同与工资待遇": a neighbouring field, not ours
+    asked_as: str = ""                                     # the text answered, when a follow-up was read with its turn
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "answer": self.conclusion, "language": self.language,

@@ -206,6 +206,10 @@ class HybridRetriever:
         np.maximum.at(out, self._node_pos, node_scores)
         return out
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question's embedding (the one dense search used; remembered, so asking again is free)."""
+        return self._query_vectors([text])[0]
+
     def _query_vectors(self, texts: list[str]) -> list[np.ndarray]:
         """Query embeddings, remembered for repeated questions (kiosk topics, app reruns); the ones not
         remembered are embedded in one call."""
@@ -367,6 +371,7 @@ ARTICLE_INTENT = {
     "penalty": re.compile(r"法律责任|罚则|罚款|处分|有期徒刑|拘役|吊销|责令停产停业|追究刑事责任"),
     "definition": re.compile(r"是指|下列用语|含义"),
     "effective": re.compile(r"起施行"),
+    "duties": re.compile(r"(?:负有|履行|承担)下列(?:[\u4e00-\u9fff]{0,6})?(?:职责|义务)"),
 }
 
 

@@ -36,7 +36,8 @@ FORMAT_VERSION = 3          # 2: BM25 tokens include time spans (kb.retrieval.to
 MAX_PIECE_CHARS = 450      # e5-small reads 512 tokens; longer articles are split at 款 boundaries
 REBUILD_HINT = "请运行 python -m kb build 重建索引。"
 # Data files that change neither tokenisation nor query handling: editing them needs no rebuild.
-NOT_INDEX_DATA = frozenset({"kiosk_topics.json", "out_of_scope.json", "plain_words.json"})
+NOT_INDEX_DATA = frozenset({"kiosk_topics.json", "out_of_scope.json", "plain_words.json", "emergencies.json",
+                            "scope_model.json"})
 
 
 @dataclass

@@ -6,6 +6,7 @@ bm25s's default splitter keeps a whole run of Chinese as one token, so we pass o
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from functools import lru_cache
@@ -49,6 +50,13 @@ def tokenize(text: str) -> list[str]:
             continue
         out.append(tok)
     return out + durations(text)
+
+
+def word_information(word: str) -> float:
+    """How informative a word is in general Chinese: -log of its frequency in jieba's dictionary (built
+    from a general corpus, not from ours). 单位 says little; 增值税 or 离婚 a lot."""
+    jb = _jieba()
+    return -math.log((jb.dt.FREQ.get(word, 0) + 1) / jb.dt.total)
 
 
 def content_tokens(text: str) -> list[str]:
