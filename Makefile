@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 PORT   ?= 8501
 STREAMLIT := $(PY) -m streamlit run app.py --server.headless true --server.address localhost --server.port $(PORT) --browser.gatherUsageStats false \
-	--server.fileWatcherType none --client.toolbarMode minimal
+	--server.fileWatcherType none --client.toolbarMode minimal --server.maxUploadSize 50
 
 .PHONY: install run test kiosk build
 

@@ -21,6 +21,7 @@ st.set_page_config(page_title="安全生产法律小助手" if KIOSK else "kb �
 
 from app_pages._shared import AppContext, inject_css  # noqa: E402
 from kb.core import KBError, Settings  # noqa: E402
+from kb.retrieval import index_key
 
 log = logging.getLogger("kb.app")
 
@@ -64,7 +65,9 @@ def main() -> None:
     inject_css()
     settings = Settings.from_env()      # built once here and handed to every page (AppContext)
     try:
-        retriever = load_retriever(str(settings.home), str(settings.index_dir.resolve()))
+        # the live local build, or the Milvus collection behind the alias (KB_MILVUS_URI): a new build
+        # is picked up on the next rerun
+        retriever = load_retriever(str(settings.home), index_key(settings))
     except Exception as exc:  # noqa: BLE001 - a missing or damaged index is a message, never a traceback
         if not isinstance(exc, KBError):
             log.exception("loading the index failed")

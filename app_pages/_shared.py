@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import html
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
-from kb.core import Article, DocMeta, Settings
+from kb.core import Article, DocMeta, KBError, Settings, parse_label
+from kb.corpus import citation_line
 
 BROWSE_KEY = "browse_id"   # session key: the article shown on the browser page
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 CSS = """
 <style>
@@ -59,10 +60,67 @@ class AppContext:
             self.switch_to("browser")
 
 
+# ---- citations and article links ------------------------------------------------------------------
+def cite(ctx: AppContext, art: Article) -> str:
+    """The project's one citation format: 《中华人民共和国安全生产法》第九十五条（2021年修正，现行有效）."""
+    return citation_line(ctx.corpus, art)
+
+
+def article_params(art: Article) -> dict[str, str]:
+    """The query parameters that name an article for good: law, article label and version."""
+    return {"law": art.law, "article": art.label, "version": art.version}
+
+
+def article_url(art: Article) -> str:
+    """A stable link that opens the article in 法规浏览 (bookmark it, share it, paste it in a report)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{'/' + base if base else ''}/browser?{urlencode(article_params(art))}"
+
+
+def article_from_params(corpus, params) -> Article | None:
+    """The article a link names (?law=安全生产法&article=95&version=2021-06-10); None when the link names
+    none; KBError with a plain message when it names one that is not in the corpus."""
+    law, label = (params.get("law") or "").strip(), (params.get("article") or "").strip()
+    if not law and not label:
+        return None
+    short = corpus.resolve_law(law) if law else None
+    if not short:
+        raise KBError(f"链接中的法规“{law}”不在语料中。")
+    try:
+        art = corpus.article(short, parse_label(label), (params.get("version") or "").strip() or None)
+    except KBError:
+        art = None
+    if art is None:
+        version = params.get("version") or "现行"
+        raise KBError(f"链接中的条文（{short} {label}，{version}版）不在语料中。")
+    return art
+
+
+def cited_link(ctx: AppContext, art: Article, text: str | None = None) -> str:
+    """Markdown: the citation line as a link to the article's page."""
+    return f"[{md_escape(text or cite(ctx, art))}]({article_url(art)})"
+
+
+COPY_HTML = """<button id="b" style="font:14px sans-serif;padding:4px 12px;border:1px solid #bbb;border-radius:6px;
+background:#fff;cursor:pointer">{label}</button><span id="m" style="font:13px sans-serif;color:#389e0d;margin-left:8px"></span>
+<textarea id="t" style="position:absolute;left:-9999px" readonly>{text}</textarea>
+<script>
+const b = document.getElementById("b"), t = document.getElementById("t"), m = document.getElementById("m");
+b.onclick = async () => {{
+  try {{ await navigator.clipboard.writeText(t.value); }}
+  catch (e) {{ t.select(); document.execCommand("copy"); }}   // http on a LAN address: no clipboard API
+  m.textContent = "{done}";
+  setTimeout(() => m.textContent = "", 2000);
+}};
+</script>"""
+
+
+def copy_button(text: str, label: str = "复制引用", done: str = "已复制") -> None:
+    """One button that puts `text` (the citation line and the quote) on the clipboard."""
+    st.iframe(COPY_HTML.format(label=html.escape(label), text=html.escape(text), done=html.escape(done)), height=40)
+
+
 # ---- text ------------------------------------------------------------------------------------
-def citation_line(art: Article, meta: DocMeta) -> str:
-    """《中华人民共和国安全生产法》第九十五条（2021-06-10，现行有效）."""
-    return f"{art.citation}（{meta.version}，{meta.status_label}）"
 
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
@@ -155,24 +213,15 @@ def doc_type_label(doc_type: str) -> str:
     return DOC_TYPE_LABELS.get(doc_type, doc_type or "未分类")
 
 
-def ingest_command(doc: dict) -> str:
-    """The `kb ingest` line for a wanted-but-missing document, with the facts the catalogue has
-    (dates only when complete: --promulgated/--effective take YYYY-MM-DD)."""
-    parts = ["python -m kb ingest", "文件.pdf"]
-    for flag, key in (("--title", "title"), ("--doc-type", "doc_type"), ("--issuer", "issuer"),
-                      ("--doc-number", "doc_number"), ("--promulgated", "promulgated"),
-                      ("--effective", "effective")):
-        value = doc.get(key)
-        if not value or (key in ("promulgated", "effective") and not DATE_RE.fullmatch(str(value))):
-            continue
-        parts += [flag, shlex.quote(str(value))]
-    return " ".join(parts)
-
-
-
-
 def doc_sort_key(meta: DocMeta) -> tuple:
     """Laws first, then regulations, interpretations, plans; by short title and version within."""
     order = list(DOC_TYPE_LABELS)
     rank = order.index(meta.doc_type) if meta.doc_type in order else len(order)
     return rank, meta.short_title, meta.version
+
+
+def reload_index() -> None:
+    """Drop the app's cached retriever (index, corpus, model), so the next run loads the live index:
+    called by the session that rebuilt the index on the 语料 page. Other sessions pick a new index up on
+    their next run anyway (app.py keys its cache on where the index link points)."""
+    st.cache_resource.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import AppContext, md_escape, text_block
+from app_pages._shared import AppContext, cited_link, md_escape, text_block
 from kb.answer import assess, circumstance_label, circumstance_patterns, extract_facts
 
 TEXT_KEY = "assess_text"
@@ -28,7 +28,7 @@ def render(ctx: AppContext) -> None:
     if facts is None:
         return
     edited = edit_facts(facts)
-    show(assess(edited, ctx.corpus))
+    show(ctx, assess(edited, ctx.corpus))
 
 
 def _reset_edits() -> None:
@@ -63,7 +63,7 @@ def edit_facts(facts):
     return out
 
 
-def show(a) -> None:
+def show(ctx: AppContext, a) -> None:
     lines = a.conclusion()
     st.subheader("结论")
     st.success("\n\n".join(md_escape(x) for x in lines))
@@ -71,7 +71,8 @@ def show(a) -> None:
         with st.expander(f"{step.topic}：{step.finding[:60]}{'…' if len(step.finding) > 60 else ''}", expanded=False):
             st.markdown(md_escape(step.finding))
             for c in step.citations:
-                st.markdown(f"**{md_escape(c.line)}**")
+                art = ctx.corpus.by_id.get(c.article_id)
+                st.markdown(f"**{cited_link(ctx, art, c.line) if art else md_escape(c.line)}**")
                 text_block(c.quote, css="kb-quote")
     for note in a.notes:
         st.caption(note)

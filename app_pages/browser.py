@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import (BROWSE_KEY, AppContext, citation_line, doc_label, doc_sort_key, doc_type_label,
-                               text_block)
-from kb.core import Article
+from app_pages._shared import (BROWSE_KEY, AppContext, article_from_params, article_params, article_url, cite,
+                               copy_button, doc_label, doc_sort_key, doc_type_label, text_block)
+from kb.core import Article, KBError
 
 NO_CHAPTER = "（不分章）"
 MAX_INCOMING = 20
 DEFAULT_LAW = "安全生产法"
+LINK_KEY = "browse_link"     # session key: the link (law, article, version) already followed
 
 
 def chapter_of(art: Article) -> str:
@@ -27,11 +28,15 @@ def default_doc(corpus) -> str:
 def render(ctx: AppContext) -> None:
     corpus = ctx.corpus
     ss = st.session_state
+    follow_link(corpus)
     art = corpus.by_id.get(ss.get(BROWSE_KEY, ""))
     if art is None:
         art = corpus.documents[default_doc(corpus)].articles[0]
     ss[BROWSE_KEY] = art.id
     doc = corpus.documents[art.doc_key]
+    # the address bar names the article shown: bookmark it, share it, cite it in a report
+    st.query_params.update(article_params(art))
+    ss[LINK_KEY] = link_key(st.query_params)
 
     # The selectors follow the current article (set by any control below), then report changes back.
     ss["browse_doc"] = art.doc_key
@@ -65,10 +70,31 @@ def render(ctx: AppContext) -> None:
         show_document(ctx, art)
 
 
+def link_key(params) -> tuple:
+    return tuple(sorted((k, params.get(k) or "") for k in ("law", "article", "version")))
+
+
+def follow_link(corpus) -> None:
+    """A link (?law=安全生产法&article=95&version=2021-06-10) opened or changed decides the article once;
+    after that the page's own controls do. A link to an article that is not there says so."""
+    ss = st.session_state
+    key = link_key(st.query_params)
+    if ss.get(LINK_KEY) == key:
+        return
+    ss[LINK_KEY] = key
+    try:
+        linked = article_from_params(corpus, st.query_params)
+    except KBError as exc:
+        st.error(f"{exc} 下面显示的是默认文件。")
+        return
+    if linked is not None:
+        ss[BROWSE_KEY] = linked.id
+
+
 def show_article(ctx: AppContext, art: Article) -> None:
     corpus = ctx.corpus
     meta = ctx.meta(art)
-    st.subheader(citation_line(art, meta))
+    st.subheader(cite(ctx, art))
     if art.chapter_path:
         st.caption(" / ".join(art.chapter_path))
     if not meta.in_force:
@@ -79,8 +105,8 @@ def show_article(ctx: AppContext, art: Article) -> None:
             if same:
                 st.button(f"查看现行版本的{same.heading}", key="browse_current", on_click=_go, args=(same.id,))
     text_block(art.text)
-    st.caption("复制引用")
-    st.code(f"{citation_line(art, meta)}\n{art.text}", language=None, wrap_lines=True)
+    copy_button(f"{cite(ctx, art)}\n{art.text}")
+    st.caption(f"本条链接：{article_url(art)}")
 
     targets = list(dict.fromkeys(r.target_id for r in art.refs if r.target_id and r.target_id != art.id
                                  and r.target_id in corpus.by_id))

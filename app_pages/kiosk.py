@@ -44,15 +44,28 @@ h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
 .stButton > button p { font-size: 1.4rem !important; font-weight: 600; white-space: normal; line-height: 1.3; }
 .stButton > button div { overflow: visible; }
 .kiosk-welcome { font-size: 1.6rem; line-height: 1.8; padding: 2rem 1rem; color: #444; }
-.kiosk-asked { font-size: 1.3rem; color: #555; margin-bottom: 0.4rem; }
+.kiosk-asked { font-size: 1.3rem; color: #555; margin-bottom: 0.4rem; scroll-margin-top: 2rem; }
 .kiosk-plain { font-size: 1.8rem; font-weight: 700; line-height: 1.55; margin: 0.3rem 0 0.8rem 0; }
 .kiosk-cite { font-size: 1.2rem; font-weight: 600; color: #8c5a00; }
 .kiosk-quote { font-size: 1.35rem; line-height: 1.8; border-left: 8px solid #ffc53d; padding: 0.5rem 1rem;
                margin: 0.3rem 0 0.8rem 0; background: rgba(255, 229, 143, 0.18); }
 .kiosk-refusal { font-size: 1.5rem; line-height: 1.7; }
 .kiosk-steps { font-size: 1.5rem; line-height: 1.7; margin: 0.2rem 0 0.8rem 0; }
-.kiosk-help { font-size: 1.6rem; margin: 0.4rem 0; }
-.kiosk-help b { white-space: nowrap; margin-right: 1.2rem; }
+.kiosk-help { font-size: 1.6rem; margin: 0.4rem 0; overflow-wrap: anywhere; }
+.kiosk-help b { display: inline-block; white-space: nowrap; margin-right: 1.2rem; }
+.kiosk-gloss { font-size: 1.2rem; line-height: 1.7; color: #444; margin: 0 0 0.8rem 0; }
+.kiosk-gloss b { color: #222; }
+.kiosk-offered { font-size: 1.35rem; line-height: 1.6; columns: 2 14rem; column-gap: 2rem; margin: 0.4rem 0 0.8rem 0; }
+.kiosk-offered li { break-inside: avoid; font-size: 1.3rem; }
+.kiosk-text, .kiosk-quote, .kiosk-plain, .kiosk-refusal { overflow-wrap: anywhere; }
+/* Portrait screens (1080×1920): the answer above the buttons, both full width. */
+@media (orientation: portrait) {
+  .st-key-kiosk_layout > div > [data-testid="stHorizontalBlock"],
+  .st-key-kiosk_layout > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
+  .st-key-kiosk_layout [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has(.st-key-kiosk_answer),
+  .st-key-kiosk_layout [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has(.st-key-kiosk_topics)
+    { width: 100% !important; flex: 1 1 100% !important; min-width: 100% !important; }
+}
 [data-testid="stChatInput"] textarea { font-size: 1.4rem !important; min-height: 3.6rem; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
 </style>
@@ -70,8 +83,9 @@ def render(ctx: AppContext) -> None:
                 unsafe_allow_html=True)
 
     asked = None
-    left, right = st.columns([6, 6], gap="large")     # buttons beside the answer: one screen
-    with left:
+    layout = st.container(key="kiosk_layout")
+    left, right = layout.columns([6, 6], gap="large")     # buttons beside the answer: one screen
+    with left.container(key="kiosk_topics"):
         cols = st.columns(COLUMNS)
         for i, topic in enumerate(topics()):
             if cols[i % COLUMNS].button(topic.label, key=f"kiosk_topic_{topic.id}", use_container_width=True):
@@ -82,7 +96,7 @@ def render(ctx: AppContext) -> None:
     if asked is not None:
         handle(ctx, cfg, *asked)
 
-    with right:
+    with right.container(key="kiosk_answer"):
         notice = ss.pop(NOTICE, None)
         if notice:
             st.warning(notice)
@@ -93,6 +107,8 @@ def render(ctx: AppContext) -> None:
         for n, turn in enumerate(turns):
             if n == 0:
                 show_turn(turn)
+                if asked is not None:
+                    scroll_to_answer(turn.get("at", 0))
             else:
                 with st.expander(f"之前的问题：{turn['asked'][:30]}"):
                     show_turn(turn)
@@ -119,7 +135,7 @@ def handle(ctx: AppContext, cfg: KioskConfig, question: str, topic) -> None:
         ss[NOTICE] = "抱歉，系统出了点问题。请稍后再试，或联系工作人员。"
         return
     turns = ss.setdefault(TURNS, [])
-    turns.insert(0, {"asked": topic.label if topic else question.strip(), "answer": answer})
+    turns.insert(0, {"asked": topic.label if topic else question.strip(), "answer": answer, "at": now})
     del turns[MAX_TURNS:]
     if cfg.stats:
         record_usage(ctx.settings.home, answer.topic)
@@ -128,7 +144,8 @@ def handle(ctx: AppContext, cfg: KioskConfig, question: str, topic) -> None:
 def show_turn(turn: dict) -> None:
     ans = turn["answer"]
     with st.container(border=True):
-        st.markdown(f'<div class="kiosk-asked">您问：{marked_html(turn["asked"])}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="kiosk-asked" id="kiosk-newest">您问：{marked_html(turn["asked"])}</div>',
+                    unsafe_allow_html=True)
         if ans.status == "answered":
             st.markdown(f'<div class="kiosk-plain">{html.escape(ans.plain)}</div>', unsafe_allow_html=True)
             if ans.steps:                                   # an emergency: what to do now comes first
@@ -137,11 +154,32 @@ def show_turn(turn: dict) -> None:
             if ans.citation:
                 st.markdown(f'<div class="kiosk-cite">法律原文：{html.escape(ans.citation)}</div>', unsafe_allow_html=True)
                 st.markdown(f'<div class="kiosk-quote">{marked_html(ans.quote)}</div>', unsafe_allow_html=True)
+            if ans.gloss:                                   # legal words in everyday words, under the quote
+                words = "；".join(f"<b>{html.escape(t)}</b>：{html.escape(m)}" for t, m in ans.gloss)
+                st.markdown(f'<div class="kiosk-gloss">词语解释　{words}</div>', unsafe_allow_html=True)
         else:
             st.markdown(f'<div class="kiosk-refusal">{marked_html(ans.refusal)}</div>', unsafe_allow_html=True)
+            if ans.offered:
+                items = "".join(f"<li>{html.escape(t)}</li>" for t in ans.offered)
+                st.markdown(f'<div class="kiosk-refusal">我可以回答这些问题：</div><ul class="kiosk-offered">{items}</ul>',
+                            unsafe_allow_html=True)
         lines = "".join(f"<b>{html.escape(h)}</b>" for h in ans.help_lines)
         st.markdown(f'<div class="kiosk-help">求助电话：{lines}</div>', unsafe_allow_html=True)
         st.caption(ans.disclaimer)
+
+
+# The chat box sits at the bottom, so after an answer the browser is left scrolled down; bring the top
+# of the new answer ("您问") into view instead. `n` makes each answer's script new, so it runs once.
+SCROLL_JS = """<script>
+/* answer {n} */
+const go = () => {{ const el = document.getElementById("kiosk-newest");
+  if (el) el.scrollIntoView({{block: "start", behavior: "instant"}}); }};
+setTimeout(go, 50); setTimeout(go, 400); setTimeout(go, 1000);
+</script>"""
+
+
+def scroll_to_answer(n: float) -> None:
+    st.html(SCROLL_JS.format(n=n), unsafe_allow_javascript=True)
 
 
 # ---- inactivity reset -------------------------------------------------------------------------

@@ -1,26 +1,23 @@
 """问答: a question in, the answer with verbatim, cited articles out (officer mode, the default page).
-
-Uses kb.answer.answer when it is available; otherwise shows the ranked articles from the retriever.
-"""
+Each cited article: its citation line linking to the article's page, the quote once, the full text behind
+one expander, one copy button."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
-from app_pages._shared import (AppContext, citation_line, doc_type_label, highlight, ingest_command,
-                               md_escape, md_text, text_block)
-
-try:
-    from kb.answer import answer as kb_answer
-except ImportError:          # the answer module is not there yet: fall back to ranked articles
-    kb_answer = None
+from app_pages._shared import (AppContext, cited_link, copy_button, doc_type_label, highlight, md_escape, md_text,
+                               text_block)
+from kb.answer import answer as kb_answer
+from kb.answer import english_gloss
 
 HISTORY_KEY = "officer_history"
+LABEL_RE = re.compile(r"第[零一二三四五六七八九十百千]+条(之[一二三四五六七八九十]+)?")
 EXAMPLES = ["安全生产法第九十五条", "生产经营单位主要负责人未履行安全生产管理职责，怎么处罚？",
             "有限空间作业前要检测什么", "发生生产安全事故后多长时间内要上报？"]
-TOP_K = 5
 
 
 def render(ctx: AppContext) -> None:
@@ -65,12 +62,9 @@ def sidebar_filters(ctx: AppContext) -> dict[str, Any]:
 
 
 def ask(ctx: AppContext, question: str, filters: dict[str, Any], previous=None):
-    """An Answer from kb.answer (a question that refers back is read with the previous answer), or
-    (fallback) the list of Hits."""
-    if kb_answer is not None:
-        prior = previous if getattr(previous, "status", None) else None
-        return kb_answer(question, ctx.retriever, previous=prior, **filters)
-    return ctx.retriever.search(question, k=TOP_K, **filters)
+    """An Answer from kb.answer; a question that refers back is read with the previous answer."""
+    prior = previous if getattr(previous, "status", None) else None
+    return kb_answer(question, ctx.retriever, previous=prior, **filters)
 
 
 def show_turn(ctx: AppContext, turn: dict, n: int) -> None:
@@ -81,10 +75,7 @@ def show_turn(ctx: AppContext, turn: dict, n: int) -> None:
 
 
 def show_result(ctx: AppContext, result, n: int) -> None:
-    if isinstance(result, list):
-        show_hits(ctx, result, n)
-    else:
-        show_answer(ctx, result, n)
+    show_answer(ctx, result, n)
 
 
 # ---- an Answer ---------------------------------------------------------------------------------
@@ -95,64 +86,72 @@ def show_answer(ctx: AppContext, ans, n: int) -> None:
     else:
         st.warning(md_text(ans.conclusion) or ("Not covered by the indexed documents." if en else "现有语料未涵盖这个问题。"))
     for m in ans.missing:
-        show_missing(m, en)
-    if ans.citations:
-        st.markdown(f"**{'Cited articles' if en else '引用条文'}**")
+        show_missing(ctx, m, en)
     for i, c in enumerate(ans.citations):
-        show_citation(ctx, c, f"{n}-c{i}", expanded=(i == 0), en=en)
+        show_citation(ctx, c, f"{n}-c{i}", en=en)
     if ans.related:
-        st.markdown(f"**{'Related articles' if en else '相关条文'}**")
-        for i, c in enumerate(ans.related):
-            show_citation(ctx, c, f"{n}-r{i}", expanded=False, en=en, related=True)
+        with st.expander(f"{'Related articles' if en else '相关条文'}（{len(ans.related)}）", expanded=not ans.citations):
+            for i, c in enumerate(ans.related):
+                show_citation(ctx, c, f"{n}-r{i}", en=en, related=True)
     for note in ans.notes:
         st.info(md_text(note))
 
 
-def show_citation(ctx: AppContext, c, key: str, expanded: bool, en: bool, related: bool = False) -> None:
-    title = f"{c.line}　〔{c.reason}〕" if related and c.reason else c.line
-    with st.expander(title, expanded=expanded):
-        if c.chapter_path:
-            st.caption(" / ".join(c.chapter_path))
-        if c.quote:
-            st.markdown(f'<div class="kb-quote">{highlight(c.quote, c.matched_terms)}</div>',
-                        unsafe_allow_html=True)
-        st.markdown(f"**{'Full text' if en else '条文全文'}**")
-        text_block(c.text, c.matched_terms)
-        st.caption("复制引用" if not en else "Copy citation (复制引用)")
-        st.code(f"{c.line}\n{c.quote or c.text}", language=None, wrap_lines=True)
-        open_button(ctx, c.article_id, key)
+def show_citation(ctx: AppContext, c, key: str, en: bool, related: bool = False) -> None:
+    """The citation line (a link to the article), the quote once with the question's specific words
+    marked, the full text behind one expander (the quoted words marked there), one copy button."""
+    art = ctx.corpus.by_id.get(c.article_id)
+    reason = f"　〔{md_escape(c.reason)}〕" if related and c.reason else ""
+    st.markdown(f"**{cited_link(ctx, art, c.line) if art else md_escape(c.line)}**{reason}")
+    if c.chapter_path:
+        st.caption(" / ".join(c.chapter_path))
+    quote = c.quote or c.text
+    st.markdown(f'<div class="kb-quote">{highlight(quote, c.matched_terms)}</div>', unsafe_allow_html=True)
+    if en:
+        terms = english_gloss(quote)
+        if terms:
+            st.caption("Key terms: " + "; ".join(f"{zh} = {name}" for zh, name in terms))
+    spans = quote_spans(c.text, quote)
+    if c.quote and not quotes_everything(c.text, spans):
+        with st.expander("Full text of the article" if en else "条文全文"):
+            text_block(c.text, spans=spans)
+    copy_button(f"{c.line}\n{quote}", "Copy citation" if en else "复制引用", "Copied" if en else "已复制")
 
 
-def show_missing(m: dict, en: bool) -> None:
+def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Where the quoted pieces (joined by ……) stand in the full text."""
+    spans = []
+    for piece in (p for p in quote.split("……") if p):
+        start = text.find(piece)
+        if start >= 0:
+            spans.append((start, start + len(piece)))
+    return spans
+
+
+def quotes_everything(text: str, spans: list[tuple[int, int]]) -> bool:
+    """True when the quote leaves out nothing but the article's own label (第九十五条) and spacing:
+    then a 条文全文 expander would only repeat it."""
+    label = LABEL_RE.match(text)
+    left = [True] * len(text)
+    for s, e in [(0, label.end())] * bool(label) + spans:
+        left[s:e] = [False] * (e - s)
+    return not any(keep and not ch.isspace() for keep, ch in zip(left, text))
+
+
+def show_missing(ctx: AppContext, m: dict, en: bool) -> None:
+    """A wanted document whose text is missing, in plain words, with the way to add it (the 语料 page)."""
     facts = "，".join(x for x in (m.get("issuer"), m.get("doc_number"),
                                  m.get("promulgated") and f"{m['promulgated']} 公布",
                                  m.get("effective") and f"{m['effective']} 施行") if x)
-    src = f"官方来源：{md_text(str(m['official_source']))} 。" if m.get("official_source") else ""
     with st.container(border=True):
-        st.warning(f"《{m.get('title', '')}》该文件尚未收录全文（{facts}）。{src}"
-                   "取得官方文本后，用下面两条命令导入并重建索引：")
-        st.code(f"{ingest_command(m)}\npython -m kb build", language="bash", wrap_lines=True)
-
-
-# ---- fallback: ranked articles -----------------------------------------------------------------
-def show_hits(ctx: AppContext, hits: list, n: int) -> None:
-    if not hits:
-        st.warning("没有找到相关条文。可换个说法，或在侧栏放宽检索范围。")
-        return
-    st.caption(f"以下是与问题最相关的 {len(hits)} 条条文（按相关度排序）。")
-    for i, h in enumerate(hits):
-        art = ctx.corpus.by_id.get(h.article_id)
-        line = citation_line(art, ctx.meta(art)) if art else f"《{h.title}》{h.heading}"
-        with st.expander(line, expanded=(i == 0)):
-            if h.chapter_path:
-                st.caption(" / ".join(h.chapter_path))
-            text_block(h.text, h.matched_terms)
-            st.caption("复制引用")
-            st.code(f"{line}\n{h.text}", language=None, wrap_lines=True)
-            open_button(ctx, h.article_id, f"{n}-h{i}")
-
-
-def open_button(ctx: AppContext, article_id: str, key: str) -> None:
-    if article_id in ctx.corpus.by_id and "browser" in ctx.pages:
-        if st.button("在法规浏览中打开", key=f"officer-open-{key}", icon=":material/open_in_new:"):
-            ctx.open_article(article_id)
+        if en:
+            st.markdown(f"The full text of 《{md_escape(m.get('title', ''))}》 is not in the knowledge base yet "
+                        f"({md_escape(facts)}). Once the official file is obtained, it can be added on the 语料 page.")
+        else:
+            st.markdown(f"《{md_escape(m.get('title', ''))}》尚未收录全文（{md_escape(facts)}）。"
+                        "取得官方文本后，可在“语料”页上传导入，导入后即可引用。")
+        if m.get("official_source"):
+            st.caption(f"{'Official source' if en else '官方来源'}：{md_text(str(m['official_source']))}")
+        if "corpus_page" in ctx.pages:
+            st.page_link(ctx.pages["corpus_page"], label="Add it on the 语料 page" if en else "去“语料”页导入",
+                         icon=":material/upload_file:")

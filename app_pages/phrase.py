@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._shared import AppContext, citation_line, text_block
+from app_pages._shared import AppContext, cite, cited_link, text_block
 from kb.retrieval import find_phrase
 
 EXAMPLES = ["三同时", "十有两禁", "双随机、一公开", "安全生产责任制"]
@@ -29,13 +29,10 @@ def render(ctx: AppContext) -> None:
     docs = len({a.doc_key for a, _ in matches})
     st.success(f"“{phrase}”出现 {total} 次，在 {docs} 个文件的 {len(matches)} 条中。")
     for i, (art, positions) in enumerate(matches[:MAX_SHOWN]):
-        line = citation_line(art, ctx.meta(art))
-        with st.expander(f"{line}（{len(positions)} 处）", expanded=i < 3):
+        with st.expander(f"{cite(ctx, art)}（{len(positions)} 处）", expanded=i < 3):
             if art.chapter_path:
                 st.caption(" / ".join(art.chapter_path))
             text_block(art.text, spans=[(p, p + len(phrase)) for p in positions])
-            if "browser" in ctx.pages and st.button("在法规浏览中打开", key=f"phrase-open-{i}",
-                                                   icon=":material/open_in_new:"):
-                ctx.open_article(art.id)
+            st.markdown(cited_link(ctx, art, "在法规浏览中打开"))
     if len(matches) > MAX_SHOWN:
         st.caption(f"只显示前 {MAX_SHOWN} 条；请用更具体的词句缩小范围。")

@@ -2,6 +2,7 @@
 
     python -m evals.bench                 everything, including a full build from an empty cache
     python -m evals.bench --skip-full     skip the full build (minutes); use the current index
+    python -m evals.bench --stores-only -n 100   embedded index vs Milvus store (file and server), p50/p95
     python -m evals.bench --skip-full --baseline /tmp/kb-before
                                           also serve from another checkout (git worktree add /tmp/kb-before
                                           <commit>), interleaved with this one on the same index: before/after
@@ -101,6 +102,43 @@ def compare(settings: Settings, n: int, baseline: Path, rounds: int = 3) -> None
             print(f"| {label} {name} (ms) | {cells[0]:.1f} | {cells[1]:.1f} |")
 
 
+def store_latency(settings: Settings, n: int) -> None:
+    """Warm search p50/p95 of the embedded index and of the Milvus store side by side (issue 17): the
+    current build published to a Milvus Lite file and to a local `milvus-lite server`, the questions
+    interleaved over the three so a busy machine slows them alike. Each store embeds its own queries."""
+    from dataclasses import replace
+
+    from evals.milvus_server import milvus_server
+    from kb.eval import load_questions
+    from kb.retrieval import HybridRetriever, load_index, publish_build
+    local_settings = replace(settings, milvus_uri="")
+    local = load_index(local_settings, verify=False)
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp, milvus_server(Path(tmp) / "server") as uri:
+        stores = {"embedded (FAISS + bm25s)": local_settings,
+                  "Milvus Lite file": replace(settings, milvus_uri=str(Path(tmp) / "bench.db")),
+                  "Milvus server (milvus-lite server)": replace(settings, milvus_uri=uri)}
+        retrievers = {}
+        for name, st in stores.items():
+            if st.milvus_uri:
+                publish_build(st, local)
+            retrievers[name] = HybridRetriever.load(st)
+        # warm up on other questions: the embedding engine's first dozen calls in a process are slow
+        for q in [q.question for q in load_questions(PROJECT_ROOT / "evals" / "heldout.jsonl")][:20]:
+            for r in retrievers.values():
+                r.search(q, k=10)
+        times: dict[str, list[float]] = {name: [] for name in stores}
+        for q in [q.question for q in load_questions()][:n]:
+            for name, r in retrievers.items():
+                t = time.perf_counter()
+                r.search(q, k=10)
+                times[name].append(1000 * (time.perf_counter() - t))
+    print(f"\nstores: warm full-pipeline search, {len(times[next(iter(times))])} questions from evals/dev.jsonl, "
+          f"interleaved ({local.manifest.get('nodes')} pieces)")
+    print("| store | search p50 (ms) | search p95 (ms) |\n|---|---|---|")
+    for name, ms in times.items():
+        print(f"| {name} | {statistics.median(ms):.1f} | {pct(ms, 0.95):.1f} |")
+
+
 def cold_cli(settings: Settings, runs: int = 3) -> list[float]:
     env = dict(os.environ, KB_HOME=str(settings.home))
     times = []
@@ -118,8 +156,14 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=200, help="questions for the latency runs (default 200)")
     ap.add_argument("--baseline", type=Path, metavar="DIR",
                     help="a checkout of another revision to compare warm latencies with (before/after)")
+    ap.add_argument("--stores", action="store_true",
+                    help="also the embedded index vs the Milvus store (KB_MILVUS_URI), latency side by side")
+    ap.add_argument("--stores-only", action="store_true", help="only that table")
     args = ap.parse_args()
     settings = Settings()
+    if args.stores_only:
+        store_latency(settings, args.n)
+        return 0
     rows = []
     if not args.skip_full:
         rows.append(("full build, empty cache (s)", full_build(settings), 240))
@@ -146,6 +190,8 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.2f} at the end (other work on the machine slows every row).")
     if args.baseline:
         compare(settings, args.n, args.baseline.resolve())
+    if args.stores:
+        store_latency(settings, args.n)
     return 0
 
 

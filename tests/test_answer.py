@@ -35,7 +35,11 @@ def test_missing_document_is_named_with_how_to_import(real_retriever):
     ans = answer("有限空间作业前必须检测哪些气体？", real_retriever)
     assert ans.status == "not_covered"
     assert "工贸企业有限空间作业安全规定" in ans.conclusion
-    assert any("kb ingest" in n for n in ans.notes)
+    assert [m["title"] for m in ans.missing] == ["工贸企业有限空间作业安全规定"]
+    # the library says what is missing; how to add it is the CLI's (commands) or the app's (语料 page)
+    assert not any("python -m kb" in n for n in ans.notes)
+    from kb.cli.search import format_answer
+    assert "python -m kb ingest 文件.pdf --title \"工贸企业有限空间作业安全规定\"" in format_answer(ans)
 
 
 def test_a_word_the_corpus_uses_often_does_not_call_for_a_missing_document(real_retriever):

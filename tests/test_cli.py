@@ -136,7 +136,7 @@ def test_show_article_number_forms(site, capsys, label):
     code, out, _ = run(capsys, "show", "示例安全法", label, "--home", site["home"])
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "《示例安全法》第三条（2023-05-01，现行有效）"
+    assert lines[0] == "《示例安全法》第三条（2023年公布，现行有效）"
     assert lines[1] == "第一章 总则 / 第一节 有限空间"
     assert "(二)可燃气体浓度；" in lines              # verbatim, half-width bracket kept
     assert lines[-1] == "前款规定的检测结果应当记录。"
@@ -146,14 +146,14 @@ def test_show_article_number_forms(site, capsys, label):
 def test_show_zhi_yi(site, capsys, label):
     code, out, _ = run(capsys, "show", "示例安全法", label, "--corpus", site["corpus"])
     assert code == 0
-    assert out.splitlines()[0] == "《示例安全法》第二条之一（2023-05-01，现行有效）"
+    assert out.splitlines()[0] == "《示例安全法》第二条之一（2023年公布，现行有效）"
     assert "第二条之一 单位的主要负责人对本单位的演练工作全面负责。" in out
 
 
 def test_show_superseded_version(site, capsys):
     code, out, _ = run(capsys, "show", "示例安全法", "2", "--version", "2020-01-01", "--home", site["home"])
     assert code == 0
-    assert out.splitlines()[0] == "《示例安全法》第二条（2020-01-01，已修订）"
+    assert out.splitlines()[0] == "《示例安全法》第二条（2020年公布，已修订）"
     assert "第二条 单位应当每年组织一次演练。" in out
     assert "注意：此版本已被 示例安全法@2023-05-01 取代。" in out
 
@@ -180,6 +180,13 @@ def test_corpus_list(site, capsys):
     assert code == 0
     assert out.splitlines()[-1] == "共 3 个文档版本，12 条。"
     assert sum("示例安全法" in ln for ln in out.splitlines()) == 2
+    # a header, and the columns line up on screen (Chinese characters are two columns wide)
+    from kb.cli.common import display_width
+    lines = out.splitlines()
+    assert lines[0].split() == ["简称", "版本", "状态", "条数", "类型"]
+    version_at = {display_width(ln[:ln.index(v)]) for ln in lines[2:-1] for v in ("2020-01-01", "2023-05-01", "2024")
+                  if v in ln}
+    assert version_at == {display_width(lines[0][:lines[0].index("版本")])}
     code, out, _ = run(capsys, "corpus", "list", "--corpus", site["corpus"], "--json")
     rows = {r["key"]: r for r in json.loads(out)}
     assert {k: (r["status"], r["articles"]) for k, r in rows.items()} == {
@@ -264,7 +271,7 @@ def test_end_to_end_subprocess(tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)[0]["article_id"] == "示例安全法@2023-05-01#3"
     r = kb("show", "示例安全法", "第二条之一", env_extra=env)
-    assert r.returncode == 0 and r.stdout.startswith("《示例安全法》第二条之一（2023-05-01，现行有效）")
+    assert r.returncode == 0 and r.stdout.startswith("《示例安全法》第二条之一（2023年公布，现行有效）")
 
 
 # (arguments, exit code, words the message must contain); {fix} is the fixture corpus.
@@ -343,3 +350,16 @@ def test_default_search_path_does_not_import_torch(real_settings):
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0].startswith("1. ")
     assert r.stdout.splitlines()[-1] == "False"
+
+
+def test_bin_kb_runs_from_any_directory(real_settings, tmp_path):
+    """README's commands use bin/kb: the project's .venv, from wherever the user stands."""
+    import subprocess
+    from kb.core import PROJECT_ROOT
+    wrapper = PROJECT_ROOT / "bin" / "kb"
+    assert (PROJECT_ROOT / ".venv" / "bin" / "python").exists(), "make install creates .venv first"
+    done = subprocess.run([str(wrapper), "show", "安全生产法", "95", "--home", str(real_settings.home),
+                           "--model", real_settings.model],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("《中华人民共和国安全生产法》第九十五条（2021年修正，现行有效）")

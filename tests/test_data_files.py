@@ -184,6 +184,24 @@ def test_lay_terms_legal_side_occurs_in_corpus():
     assert not absent, f"legal terms not found in any corpus body: {absent}"
 
 
+def test_plain_glossary_format_and_terms_occur_in_corpus():
+    """kb/data/plain_glossary.json: [legal term, everyday meaning] pairs; every term is one the quoted
+    articles use, each explained once, and the meaning is not the term again."""
+    from kb.answer import plain_gloss
+    raw = load_json("plain_glossary.json")
+    terms = raw["terms"]
+    assert len(terms) >= 30
+    assert all(isinstance(t, list) and len(t) == 2 and all(isinstance(x, str) and x for x in t) for t in terms)
+    names = [t for t, _ in terms]
+    assert len(set(names)) == len(names), "a term is explained twice"
+    assert not [t for t, m in terms if t in m], "a meaning that repeats its term explains nothing"
+    text = all_text()
+    assert not [t for t in names if t not in text], "glossary terms not found in the corpus"
+    # the longer term wins where one contains another; reading order is kept
+    assert plain_gloss("特种作业人员应当持证；生产经营单位……")[0][0] == "特种作业人员"
+    assert [t for t, _ in plain_gloss("从业人员与生产经营单位")] == ["从业人员", "生产经营单位"]
+
+
 def test_lay_terms_cover_the_basics():
     lay = {w for t in lay_terms() for w in t["lay"]}
     for w in ("老板", "工人", "着火", "罚多少钱", "安全帽", "坐牢", "瞒报", "炸药", "毒气", "下井",

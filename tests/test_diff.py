@@ -10,8 +10,8 @@ import pytest
 from kb.cli import main
 from kb.core import DiffError, PROJECT_ROOT
 from kb.corpus import load_corpus, parse_document
-from kb.versions import (align_versions, amendment_links, answer_change_question, ChangeRow, render_html,
-                         word_diff)
+from kb.versions import (align_versions, amendment_links, answer_change_question, ChangeRow, LABELS, pair_labels,
+                         render_html, render_text, summary, word_diff)
 from evals.eval_align import load_map, score
 
 CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
@@ -221,6 +221,43 @@ def test_html_is_self_contained_and_escaped(tiny):
     assert "<ins>" in page and "<del>" in page and "http" not in page   # no external resources
 
 
+# ---- labels people see (one per pair) and counts that add up -------------------------------------------
+def test_tiny_labels(tiny):
+    al = align_versions(*tiny)
+    got = {(p.old_label, p.new_label): lb.text for p, lb in zip(al.pairs, pair_labels(al))}
+    assert got == {("1", "1"): "条文未改", ("2", "2"): "条文修改", ("3", "6"): "条文未改，条号变动",
+                   ("4", "3"): "拆分", ("4", "4"): "拆分", (None, "5"): "新增", ("5", None): "删除"}
+    reverse = align_versions(*reversed(tiny))
+    assert [lb.key for p, lb in zip(reverse.pairs, pair_labels(reverse)) if p.new_label == "4"] == ["merged"] * 2
+
+
+@needs_corpus
+def test_real_labels_one_per_article_and_counts_add_up(corpus):
+    al = align_versions(corpus.documents["突发事件应对法@2007-08-30"], corpus.documents["突发事件应对法@2024-06-28"])
+    labels = pair_labels(al)
+    # the per-link rule called 2024 第二条 both 合并 (from 2007 第二条) and 拆分 (from 第三条): now one label
+    per_article: dict = {}
+    for p, lb in zip(al.pairs, labels):
+        for side in (("o", p.old_label), ("n", p.new_label)):
+            if side[1]:
+                per_article.setdefault(side, set()).add(lb.key)
+    assert not [a for a, ks in per_article.items() if {"split", "merged"} <= ks]
+    assert {lb.key for p, lb in zip(al.pairs, labels) if p.new_label == "2"} == {"split"}
+    c = summary(al, labels)
+    assert sum(c[k] for k in LABELS) == len(al.pairs) == 112
+    # 9 pairs keep their text (all renumbered): 条文未改 9, never 0; 42→63 is one of them
+    assert c["same"] == 9 and c["added"] == 31 and c["deleted"] == 2
+    assert c["renumbered"] == sum(1 for p in al.pairs if p.kind == "renumbered")
+
+
+@needs_corpus
+def test_text_and_html_show_no_scores(corpus):
+    al = align_versions(corpus.documents["突发事件应对法@2007-08-30"], corpus.documents["突发事件应对法@2024-06-28"])
+    for out in (render_text(al), render_html(al)):
+        assert not any(w in out for w in ("dice", "ngram", "锚点", "覆盖", "≥"))
+    assert "内容几乎相同" in render_text(al) or "内容大体相同" in render_text(al)
+
+
 @pytest.fixture
 def fast_corpus(monkeypatch, corpus):
     """Hand the module's parsed corpus to the command instead of parsing the folder again (speed)."""
@@ -251,6 +288,19 @@ def test_cli_json_and_only(capsys, tmp_path, fast_corpus):
     assert data["counts"]["added"] == len([p for p in data["pairs"] if p["kind"] == "added"])
     assert {p["kind"] for p in data["pairs"]} <= {"added", "deleted"}
     assert {"old": "42", "new": "63"} in data["renumbering"]
+    # the scores and the aligner's reasons stay in --json
+    assert all("ngram" in p["score"] and p["score"]["reason"] for p in data["pairs"])
+    assert sum(data["summary"][k] for k in ("same", "revised", "split", "merged", "added", "deleted")) == 112
+
+
+@needs_corpus
+def test_cli_only_added_prints_only_the_added(capsys, tmp_path, fast_corpus):
+    code, out, _ = run_cli(capsys, tmp_path, "突发事件应对法", "--only", "added")
+    assert code == 0
+    assert "条号对照" not in out and "42→63" not in out and "统计" not in out    # no renumbering map first
+    heads = [line for line in out.splitlines() if line.startswith("== ")]
+    assert len(heads) == 31 and all("[新增]" in h for h in heads)
+    assert out.splitlines()[1] == "列出：新增，共 31 对"
 
 
 @needs_corpus

@@ -334,3 +334,20 @@ def test_st_directory_without_model_files(tmp_path):
     (tmp_path / "empty-model").mkdir()
     with pytest.raises(ModelError, match="config.json"):
         load_embedder("st:" + str(tmp_path / "empty-model"))
+
+
+def test_a_missing_package_is_named_not_blamed_on_the_index(real_settings, monkeypatch, capsys):
+    """Started with a Python that lacks a package (outside .venv), kb says which package and how to
+    install it; it must not tell the user to rebuild a healthy index."""
+    import sys
+
+    from kb.cli import main
+    from kb.core import MissingDependencyError
+    from kb.retrieval import load_index
+    monkeypatch.setitem(sys.modules, "faiss", None)          # `import faiss` now fails as if not installed
+    with pytest.raises(MissingDependencyError) as err:
+        load_index(real_settings, verify=False)
+    assert "faiss-cpu" in str(err.value) and "make install" in str(err.value)
+    code = main(["search", "有限空间", "--home", str(real_settings.home), "--model", real_settings.model])
+    errout = capsys.readouterr().err
+    assert code == 1 and "faiss-cpu" in errout and "重建" not in errout.replace("不必重建", "")

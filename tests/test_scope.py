@@ -34,7 +34,7 @@ def test_clearly_other_questions_are_out(real_retriever, question):
 
 
 @pytest.mark.parametrize("question", ["生产经营单位的主要负责人有哪些安全生产职责？", "危险化学品仓库应当符合什么要求",
-                                      "What must be done before work in a confined space?"])
+                                      "What are the safety duties of the principal person in charge of a company?"])
 def test_questions_about_the_corpus_are_in(real_retriever, question):
     assert verdict(real_retriever, question)[0] is False
     assert answer(question, real_retriever).status == "answered"
@@ -94,3 +94,45 @@ def test_a_setting_word_gets_the_general_rule_with_the_missing_document_named(re
     # naming the missing document's subject in its own words keeps the refusal
     named = answer("有限空间作业前必须检测哪些气体？", real_retriever)
     assert named.status == "not_covered" and named.missing[0]["title"] == "工贸企业有限空间作业安全规定"
+
+
+def test_evidence_features_get_their_own_penalty():
+    """fit(lam, lam_scalar): a strong penalty on the embedding columns with a weak one on the evidence
+    columns keeps the evidence weight; one shared strong penalty shrinks it."""
+    rng = np.random.default_rng(0)
+    n, d = 400, 20 + len(SCALAR_FEATURES)
+    X = rng.normal(size=(n, d))
+    y = (X[:, -1] > 0).astype(float)              # the label lives in the last evidence column
+    shared, _ = fit(X, y, 300.0)
+    own, _ = fit(X, y, 300.0, 0.1)
+    assert abs(own[-1]) > 2 * abs(shared[-1])
+    assert np.allclose(fit(X, y, 30.0)[0], fit(X, y, 30.0, 30.0)[0])
+
+
+def test_corpus_support_and_key_word_features(real_retriever):
+    from kb.answer.scope import corpus_support, key_word_supported
+    corpus = real_retriever.corpus
+    assert corpus_support(["有限空间", "作业"], corpus) == 1.0
+    assert corpus_support(["健身房", "年卡"], corpus) == 0.0       # words no article contains
+    assert key_word_supported(["有限空间", "作业"], ["进入有限空间作业"]) == 1.0
+    assert key_word_supported(["排污许可证", "延续"], ["安全生产许可证有效期为3年，需要延续的"]) == 0.0
+
+
+def test_the_fresh_blind_set_is_disjoint_from_the_training_sets():
+    """evals/scope_blind2.jsonl is measured, never trained on: none of its questions may sit in the sets
+    evals/fit_scope.py reads, and every gold id must be an article of the corpus."""
+    from evals.fit_scope import SETS
+    from kb.core import PROJECT_ROOT
+    from kb.corpus import load_corpus
+
+    def questions(name):
+        path = PROJECT_ROOT / "evals" / f"{name}.jsonl"
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    blind = questions("scope_blind2")
+    assert len(blind) == 295 and len({q["id"] for q in blind}) == 295
+    # five questions that other sets happened to word identically (试用期最长可以约定几个月？) were taken out
+    others = {q["question"] for name in (*SETS, "scope_blind", "heldout3", "heldout4") for q in questions(name)}
+    assert not others & {q["question"] for q in blind}
+    by_id = load_corpus([PROJECT_ROOT.parent / "shared" / "corpus"]).by_id
+    assert all(g in by_id for q in blind for g in q["gold"])
+    assert all(("out_of_scope" in q["tags"]) == (not q["gold"]) for q in blind)

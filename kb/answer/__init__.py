@@ -14,9 +14,9 @@ _EXPORTS = {
     "precedence_note": "compose", "query_terms": "compose", "select_passage": "compose", "split_units": "compose",
     "Confidence": "refusal", "confidence": "refusal", "not_covered_reason": "refusal", "general_rules": "refusal",
     "change_answer": "changes", "change_quote": "changes", "looks_like_change_question": "changes",
-    "citation_line": "citations", "cited_heading": "citations", "make_citation": "citations",
+    "make_citation": "citations",
     "related_articles": "citations", "verify_citation": "citations", "check_answer": "citations",
-    "drop_unchecked": "citations", "version_phrase": "citations",
+    "drop_unchecked": "citations",
     "LLMClient": "llm", "llm_from_env": "llm", "llm_answer": "llm", "build_prompt": "llm", "ground": "llm",
     "KioskAnswer": "kiosk", "KioskConfig": "kiosk", "Topic": "kiosk", "kiosk_answer": "kiosk", "topics": "kiosk",
     "topic_by_id": "kiosk", "match_topic": "kiosk", "help_for": "kiosk", "help_lines": "kiosk",
@@ -28,7 +28,7 @@ _EXPORTS = {
     "Emergency": "emergency", "emergencies": "emergency", "match_emergency": "emergency", "emergency_answer": "emergency",
     "ScopeModel": "scope", "scope_model": "scope", "SCALAR_FEATURES": "scope", "scalar_features": "scope",
     "out_of_scope_probability": "scope", "out_of_scope_verdict": "scope", "is_dangling": "pipeline",
-    "is_follow_up": "pipeline",
+    "is_follow_up": "pipeline", "plain_gloss": "gloss", "english_gloss": "gloss", "specific_terms": "citations",
 }
 __all__ = sorted(_EXPORTS)
 

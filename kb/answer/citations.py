@@ -4,40 +4,28 @@ from __future__ import annotations
 
 import re
 
-from kb.core.labels import item_heading
-from kb.core.schema import Answer, Article, Citation, DocMeta
+from kb.core.schema import Answer, Article, Citation
+from kb.corpus.citation import cited_heading, citation_line
 
 PENALTY_CHAPTER = re.compile(r"法律责任|罚则")
 RELATED_LIMIT = 6   # cross-references and penalty articles listed beside the cited articles
 
 
-def version_phrase(meta: DocMeta, preamble: str) -> str:
-    """'2021年修正', '2024年修订', '2019年公布' — from the history lines where they match this version."""
-    year = (meta.promulgated or meta.version)[:4]
-    for line in reversed(preamble.split("\n")):
-        m = re.match(r"^(\d{4})年\d{1,2}月\d{1,2}日", line)
-        if m and m.group(1) == year:
-            kind = "修正" if "修正" in line else "修订" if "修订" in line else "公布"
-            return f"{year}年{kind}"
-    return f"{year}年公布" if year.isdigit() else meta.version
+# a matched word is highlighted only when at most this share of all articles contains it (单位 0.4,
+# 安全 0.6 and 人员 0.3 are everywhere; 有限空间, 瞒报, 危险物品 are not)
+SPECIFIC_SHARE = 0.08
 
 
-def cited_heading(corpus, art: Article) -> str:
-    """How an article is named in a citation: 第九十五条, or 第五项 for documents numbered by items."""
-    return art.heading.rstrip("、") if corpus.documents[art.doc_key].layout == "articles" else item_heading(art.number)
-
-
-def citation_line(corpus, art: Article) -> str:
-    """《中华人民共和国安全生产法》第九十五条（2021年修正，现行有效）."""
-    doc = corpus.documents[art.doc_key]
-    version = version_phrase(doc.meta, doc.preamble)
-    return f"《{doc.meta.title}》{cited_heading(corpus, art)}（{version}，{doc.meta.status_label}）"
+def specific_terms(corpus, terms) -> list[str]:
+    """The terms worth highlighting: those in few articles, longest first."""
+    return sorted({t for t in terms if t and corpus.article_share(t) <= SPECIFIC_SHARE}, key=len, reverse=True)
 
 
 def make_citation(corpus, art: Article, quote: str, matched: list[str] | None = None, reason: str = "") -> Citation:
     meta = corpus.documents[art.doc_key].meta
     return Citation(art.id, art.law, meta.title, meta.version, art.label, art.heading, meta.status,
-                    citation_line(corpus, art), quote, art.text, art.chapter_path, list(matched or []), reason)
+                    citation_line(corpus, art), quote, art.text, art.chapter_path,
+                    specific_terms(corpus, matched or []), reason)
 
 
 def related_articles(corpus, cited: list[str], limit: int = RELATED_LIMIT) -> list[Citation]:

@@ -35,6 +35,7 @@ from kb.core.settings import DATA_DIR
 
 from .citations import check_answer, make_citation
 from .emergency import match_emergency
+from .gloss import plain_gloss
 from .pipeline import answer
 
 log = logging.getLogger(__name__)
@@ -212,16 +213,21 @@ class KioskAnswer:
     refusal: str = ""                    # for not_covered: what the kiosk can answer instead
     topic: str = OTHER                   # topic id for the anonymous usage counts
     steps: list[str] = field(default_factory=list)   # an emergency: what to do now, shown first
+    gloss: list[tuple[str, str]] = field(default_factory=list)   # legal term → everyday words, under the quote
+    offered: list[str] = field(default_factory=list)  # for not_covered: the topics the kiosk answers
 
 
 def refusal_text(other_field: str = "") -> str:
     """The friendly refusal; `other_field` is the answer layer's sentence naming the neighbouring
-    field a question belongs to and where to ask (试用期工资 → 12333)."""
-    labels = "、".join(f"“{t.label}”" for t in topics())
-    first = other_field + "\n" if other_field else "抱歉，这个问题我回答不了：收录的法律法规里没有找到可靠的答案。\n"
-    return (first +
-            f"我可以回答这些问题：{labels}。请点屏幕上的问题按钮，或者换个说法再问。\n"
-            "遇到紧急情况请直接拨打 110、119、120。")
+    field a question belongs to and where to ask (试用期工资 → 12333). The topics the kiosk can answer
+    go with it as a list (KioskAnswer.offered), not as one long sentence."""
+    first = other_field or "抱歉，这个问题我回答不了：收录的法律法规里没有找到可靠的答案。"
+    return first + "\n请点屏幕上的问题按钮，或者换个说法再问。遇到紧急情况请直接拨打 110、119、120。"
+
+
+def offered_topics() -> list[str]:
+    """What the kiosk can answer, one short label each (the topic buttons)."""
+    return [t.label for t in topics()]
 
 
 def kiosk_answer(question: str, retriever, topic: Topic | None = None) -> KioskAnswer:
@@ -239,7 +245,7 @@ def kiosk_answer(question: str, retriever, topic: Topic | None = None) -> KioskA
         ans = None
     if ans is None or not _sure(ans, retriever.corpus):
         field = ans.conclusion if ans is not None and ans.other_field else ""
-        return KioskAnswer("not_covered", refusal=refusal_text(field), topic=topic_id,
+        return KioskAnswer("not_covered", refusal=refusal_text(field), topic=topic_id, offered=offered_topics(),
                            help_lines=help_lines([*kiosk_data().emergency_help, *kiosk_data().default_help]))
     c = ans.citations[0]
     lines = help_for(question or "", c.quote, button)
@@ -247,7 +253,8 @@ def kiosk_answer(question: str, retriever, topic: Topic | None = None) -> KioskA
         topic = match_topic(c.quote)
         topic_id = topic.id if topic else OTHER
     return KioskAnswer("answered", plain=plain_sentence(c.quote, c.law, c.heading), quote=c.quote,
-                       citation=c.line, article_id=c.article_id, help_lines=lines, topic=topic_id)
+                       citation=c.line, article_id=c.article_id, help_lines=lines, topic=topic_id,
+                       gloss=plain_gloss(c.quote))
 
 
 def _emergency(e, corpus, topic_id: str) -> KioskAnswer:
@@ -256,7 +263,8 @@ def _emergency(e, corpus, topic_id: str) -> KioskAnswer:
         c = make_citation(corpus, corpus.by_id[e.article], e.phrase)
         quote, citation, article = c.quote, c.line, c.article_id
     return KioskAnswer("answered", plain=f"紧急情况（{e.label}），请先这样做：", quote=quote, citation=citation,
-                       article_id=article, help_lines=help_lines(e.call), topic=topic_id, steps=list(e.steps))
+                       article_id=article, help_lines=help_lines(e.call), topic=topic_id, steps=list(e.steps),
+                       gloss=plain_gloss(quote))
 
 
 def _sure(ans, corpus) -> bool:

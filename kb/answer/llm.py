@@ -21,9 +21,10 @@ from dataclasses import replace
 
 from kb.core.errors import LLMError
 from kb.core.schema import Answer, Citation, Hit
+from kb.corpus.citation import citation_line
 from kb.retrieval.query import QueryPlan
 
-from .citations import citation_line, drop_unchecked, make_citation, related_articles
+from .citations import drop_unchecked, make_citation, related_articles
 from .compose import query_terms, select_passage
 
 log = logging.getLogger(__name__)

@@ -92,7 +92,7 @@ def _no_such_article(plan: QueryPlan, hits: list[Hit]) -> Answer:
     en = plan.language == "en"
     refs = "、".join(plan.unknown_refs)
     conclusion = (f"The indexed corpus has no article {refs}; please check the article number." if en else
-                  f"收录的版本中没有{refs}，请核对条号。可用 python -m kb show 法规名 条号 查看原文。")
+                  f"收录的版本中没有{refs}，请核对条号。")
     return Answer("not_covered", plan.text, "en" if en else "zh", conclusion, hits=hits)
 
 
@@ -121,10 +121,7 @@ def _not_covered(plan: QueryPlan, missing: list[dict], hits: list[Hit]) -> Answe
         conclusion = (f"The corpus does not yet contain the full text of {names}, so this question cannot be "
                       f"answered with a verified citation." if en else
                       f"该问题涉及的{names}尚未收录全文，无法给出有出处的回答。")
-        for m in missing:
-            src = m.get("official_source") or "官方网站"
-            notes.append(f"{m['title']}（{m.get('issuer', '')}{'，' + m['doc_number'] if m.get('doc_number') else ''}）"
-                         f"：取得官方文本（{src}）后运行 python -m kb ingest 文件.pdf，再运行 python -m kb build。")
+        # how to add them is the caller's to say (the CLI prints the commands, the app links its 语料 page)
     else:
         conclusion = ("The indexed regulations do not answer this question. I can answer questions about the "
                       "work-safety and emergency-management laws in the corpus." if en else

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Callable
 
-from kb.core.errors import KBError
+from kb.core.errors import KBError, missing_dependency
 
 from . import assess, build, diff, documents, eval as eval_cmd, ingest, quiz, search
 from .common import add_common_arguments, settings_from_args
@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args, settings_from_args(args)) or 0)
     except KBError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        print(f"错误：{missing_dependency(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)

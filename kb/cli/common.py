@@ -37,3 +37,25 @@ def load_documents_for(args: argparse.Namespace, settings: Settings):
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives the text: CJK (wide and fullwidth) characters take two."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(headers: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    """Lines of a plain-text table, columns aligned by display width (Chinese text included);
+    column numbers in `right` are right-aligned (counts)."""
+    cells = [headers] + [[str(c) for c in r] for r in rows]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        parts = []
+        for i, (c, w) in enumerate(zip(r, widths)):
+            pad = " " * (w - display_width(c))
+            parts.append(pad + c if i in right else c + pad)
+        return "  ".join(parts).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    return [line(cells[0]), rule] + [line(r) for r in cells[1:]]

@@ -16,8 +16,10 @@ EXAMPLES = """examples:
   python -m kb diff 突发事件应对法                          oldest → newest version, text
   python -m kb diff 应对法 --from 2007-08-30 --to 2024-06-28 --only added,deleted
   python -m kb diff 突发事件应对法 --html 对照.html          printable side-by-side page
-  python -m kb diff 突发事件应对法 --json > diff.json        for tools
-kinds for --only: unchanged, modified, renumbered, split, merged, added, deleted"""
+  python -m kb diff 突发事件应对法 --json > diff.json        for tools (with the alignment's scores and reasons)
+kinds for --only: the labels people see — same (条文未改), revised (条文修改), split, merged, added, deleted —
+or the aligner's per-link kinds unchanged, modified, renumbered (see kb/versions/render.py).
+With --only, only the selected pairs are printed (no counts or renumbering map)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="to_version", metavar="VERSION", help="newer version (default: newest)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--html", metavar="FILE", help="also write a printable side-by-side HTML page")
-    p.add_argument("--only", metavar="KINDS", help="comma-separated kinds to list, e.g. added,deleted,modified")
+    p.add_argument("--only", metavar="KINDS", help="comma-separated kinds to list, e.g. added,deleted,revised")
     p.add_argument("--embed", action="store_true", help="let the embedding model (--model) decide uncertain pairs (slower)")
 
 

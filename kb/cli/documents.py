@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 
+from kb.core.doctypes import doc_type_label, listing_order
 from kb.core.errors import QueryError
 from kb.core.labels import parse_label
 from kb.core.settings import Settings
+from kb.corpus.citation import citation_line
 
-from .common import load_documents_for, status_label
+from .common import format_table, load_documents_for, status_label
 
 SHOW_HELP = "print one article verbatim with its citation"
 SHOW_EXAMPLES = """examples:
@@ -21,7 +23,7 @@ SHOW_EXAMPLES = """examples:
 CORPUS_HELP = "list and check the corpus"
 CORPUS_EXAMPLES = """examples:
   python -m kb corpus list                 documents, versions, status, article counts
-  python -m kb corpus check                numbering gaps/duplicates, counts vs manifest.json
+  python -m kb corpus check                numbering gaps/duplicates, counts vs manifest.json, the index store
   python -m kb corpus missing              wanted documents whose text is not in the corpus
   python -m kb corpus penalties            which penalty article/item sanctions which duty, and the coverage"""
 
@@ -58,7 +60,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(art.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(f"{art.citation}（{meta.version}，{meta.status_label}）")
+    print(citation_line(corpus, art))
     if art.chapter_path:
         print(" / ".join(art.chapter_path))
     print()
@@ -81,7 +83,7 @@ def run_corpus(args: argparse.Namespace, settings: Settings) -> int:
     corpus = load_corpus(settings.corpus_dirs)
     if args.action == "list":
         return _corpus_list(corpus, args.json)
-    return _corpus_check(corpus, args.json)
+    return _corpus_check(corpus, args.json, settings)
 
 
 def _corpus_list(corpus, as_json: bool) -> int:
@@ -91,15 +93,18 @@ def _corpus_list(corpus, as_json: bool) -> int:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    for r in sorted(rows, key=lambda r: (r["doc_type"], r["short_title"], r["version"])):
-        print(f"{r['short_title']:<24}\t{r['version']:<10}\t{status_label(r['status'])}\t{r['articles']:>4} 条\t{r['doc_type']}")
+    rows.sort(key=lambda r: (listing_order(r["doc_type"]), r["short_title"], r["version"]))
+    table = [[r["short_title"], r["version"], status_label(r["status"]), str(r["articles"]),
+              doc_type_label(r["doc_type"])] for r in rows]
+    for line in format_table(["简称", "版本", "状态", "条数", "类型"], table, right=frozenset({3})):
+        print(line)
     print(f"共 {len(rows)} 个文档版本，{sum(r['articles'] for r in rows)} 条。")
     for err in corpus.errors:
         print(f"警告：{err}", file=sys.stderr)
     return 0
 
 
-def _corpus_check(corpus, as_json: bool) -> int:
+def _corpus_check(corpus, as_json: bool, settings: Settings | None = None) -> int:
     checks = corpus.check()
     stale = corpus.check_cited_phrases()
     if as_json:
@@ -115,6 +120,9 @@ def _corpus_check(corpus, as_json: bool) -> int:
             extra.extend(c.problems)
             print(f"{'OK ' if c.ok else 'BAD'} {c.key:<40}\t{c.found:>4} 条\t{exp}\t{'；'.join(extra)}")
         bad = [c for c in checks if not c.ok]
+        if settings is not None:    # which store serves queries (local folder or KB_MILVUS_URI) and its build
+            from kb.retrieval import store_summary
+            print(store_summary(settings))
         print(f"共 {len(checks)} 个文档，{sum(c.found for c in checks)} 条；{len(bad)} 个有问题。")
     for err in corpus.errors:
         print(f"错误：{err}", file=sys.stderr)

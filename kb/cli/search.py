@@ -142,4 +142,13 @@ def format_answer(ans) -> str:
         lines += [f"  {c.line}  [{c.reason}]" for c in ans.related]
         lines.append("")
     lines += [f"{'Note' if en else '注'}：{n}" for n in ans.notes]
+    lines += [f"{'Note' if en else '注'}：{how_to_add(m)}" for m in ans.missing]
     return "\n".join(lines).rstrip()
+
+
+def how_to_add(m: dict) -> str:
+    """A wanted-but-missing document and the commands that add it once the official text is at hand."""
+    facts = "，".join(x for x in (m.get("issuer"), m.get("doc_number")) if x)
+    src = m.get("official_source") or "官方网站"
+    return (f"《{m['title']}》{'（' + facts + '）' if facts else ''}尚未收录全文：取得官方文本（{src}）后运行 "
+            f"python -m kb ingest 文件.pdf --title \"{m['title']}\"，再运行 python -m kb build。")

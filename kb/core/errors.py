@@ -29,6 +29,32 @@ class IndexCorruptError(KBError):
     """An index folder exists but cannot be loaded."""
 
 
+class StoreError(KBError):
+    """The shared Milvus store (KB_MILVUS_URI) is misconfigured, unreachable, or has no build."""
+
+
+class MissingDependencyError(KBError):
+    """A Python package the command needs is not installed in the interpreter running kb."""
+
+
+# import name → the name to pip install, where they differ (requirements.txt pins them all)
+PIP_NAMES = {"faiss": "faiss-cpu", "yaml": "pyyaml", "docx": "python-docx", "sklearn": "scikit-learn",
+             "bs4": "beautifulsoup4", "pypdf": "pypdf", "llama_index": "llama-index-core",
+             "sentence_transformers": "sentence-transformers", "playwright": "playwright"}
+
+
+def missing_dependency(exc: ModuleNotFoundError) -> MissingDependencyError:
+    """The message for a missing package: which one, and how to install it. Usually kb was started
+    with a Python outside the project's virtual environment."""
+    import sys
+    module = (exc.name or str(exc)).split(".")[0]
+    package = PIP_NAMES.get(module, module)
+    return MissingDependencyError(
+        f"缺少 Python 模块 {module}（安装包 {package}），当前 Python 为 {sys.executable}。"
+        f"请在项目目录运行 make install 后用 bin/kb 或 .venv/bin/python -m kb，"
+        f"或先 source .venv/bin/activate；也可 pip install -r requirements.txt。索引本身没有问题，不必重建。")
+
+
 class ModelError(KBError):
     """An embedding model cannot be loaded."""
 

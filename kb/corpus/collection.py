@@ -69,6 +69,16 @@ class Corpus:
         if resolve:   # a corpus loaded from an index already carries resolved references
             self._resolve_all_refs()
 
+    # ---- words ------------------------------------------------------------------------
+    def article_share(self, term: str) -> float:
+        """Share of the articles whose text contains the term: 单位 and 安全 are in most, 有限空间 in few.
+        Highlighting marks only the specific ones (a mark on every other word means nothing)."""
+        cache = self.__dict__.setdefault("_shares", {})
+        if term not in cache:
+            arts = self.by_id.values()
+            cache[term] = sum(term in a.text for a in arts) / max(1, len(self.by_id))
+        return cache[term]
+
     # ---- documents and versions -------------------------------------------------------
     @property
     def articles(self) -> list[Article]:

@@ -11,6 +11,7 @@ Chinese message that names the file or value, says what is wrong and what to do.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.core.errors import IngestError, KBError
-from kb.core.labels import version_id
+from kb.core.labels import article_heading, item_heading, version_id
 from kb.core.schema import STATUS_LABELS
 from kb.core.settings import default_corpus_dirs, user_documents_dir
 
@@ -64,7 +65,9 @@ class _Built:
     meta: dict[str, str]
     articles: int
     layout: str
-    warnings: list[str]
+    warnings: list[str]         # everything, as `kb ingest` prints it
+    doc: Any = None             # the parsed Document
+    notes: list[str] = field(default_factory=list)   # the warnings other than numbering gaps/duplicates
 
 
 # ==== corpus markdown ==============================================================================
@@ -106,8 +109,8 @@ def _build(text: str, given: dict[str, Any], name: str = "", fallback_title: str
     meta["numbering"] = {"articles": "articles（第X条）", "items": "items（一、二、……）",
                          "paren_items": "items（（一）、（二）……）"}[doc.layout]
     markdown = _render(meta, body)
-    warns += _structure_warnings(doc)
-    return _Built(markdown, meta, len(doc.articles), doc.layout, warns)
+    notes = warns + _tail_warnings(doc)
+    return _Built(markdown, meta, len(doc.articles), doc.layout, warns + _structure_warnings(doc), doc, notes)
 
 
 def _no_structure(name: str, exc: Exception) -> IngestError:
@@ -233,6 +236,11 @@ def _structure_warnings(doc: Any) -> list[str]:
     if check.duplicates:
         warns.append(f"条文编号重复：{'、'.join(check.duplicates[:10])}；请核对原文。")
     warns += check.problems
+    return warns + _tail_warnings(doc)
+
+
+def _tail_warnings(doc: Any) -> list[str]:
+    warns = []
     last = doc.articles[-1].text.split("\n") if doc.layout == "articles" else []
     ends = [i for i, ln in enumerate(last) if "施行" in ln]
     if ends and ends[-1] < len(last) - 1:
@@ -315,3 +323,144 @@ def _shadow_warnings(out: Path) -> list[str]:
         if other.exists() and other.resolve() != out.resolve():
             warns.append(f"语料目录中已有同名文档 {other}；加载语料时只会使用其中一个。")
     return warns
+
+
+# ==== preview (the app's 语料 page: check a document before it is saved) ============================
+FIELD_NAMES = {"--title": "标题", "--short-title": "简称", "--doc-type": "文件类型", "--issuer": "制定机关",
+               "--doc-number": "文号", "--promulgated": "公布日期", "--effective": "施行日期", "--status": "状态"}
+FLAG_RE = re.compile("|".join(re.escape(f) for f in sorted(FIELD_NAMES, key=len, reverse=True)))
+UNSET_RE = re.compile(r"未识别 (?P<keys>[a-z_、]+)，已留空；可用 .+? 指定。")
+GLANCE_CHARS = 60               # how much of the first and last article a preview shows
+
+
+@dataclass
+class Glance:
+    """An article as a preview shows it: its heading and the start of its text."""
+    heading: str
+    text: str
+
+
+@dataclass
+class Preview:
+    """What saving a converted file would add to the corpus, before anything is written."""
+    source: str                     # the file name as given
+    meta: dict[str, str]            # resolved front matter: given values over what the text says
+    markdown: str                   # the corpus document that would be written
+    layout: str                     # "articles" | "items" | "paren_items"
+    counts: dict[str, int]          # 编/章/节 headings and 条 (or 项) units, in that order
+    first: Glance
+    last: Glance
+    gaps: list[str]                 # "第十二条之后是第十四条，缺第十三条"
+    duplicates: list[str]           # "第十二条出现 2 次"
+    warnings: list[str]             # the rest: extraction, metadata, text after the last article
+    existing: list[Path] = field(default_factory=list)   # corpus files with the same name
+
+    @property
+    def key(self) -> str:
+        return version_id(self.meta["short_title"], self.meta["version"])
+
+    @property
+    def filename(self) -> str:
+        return f"{self.key}.md"
+
+    @property
+    def articles(self) -> int:
+        return self.counts.get("条", self.counts.get("项", 0))
+
+
+def preview_document(source: str | Path | bytes, meta: dict[str, Any] | None = None, *, name: str = "",
+                     max_bytes: int = DEFAULT_MAX_BYTES, corpus_dirs: Any = ()) -> Preview:
+    """Convert a file (a path, or the bytes of an upload named `name`) the way `kb ingest` does and
+    describe the result: counts, first and last article, numbering gaps and duplicates, warnings.
+    Nothing is written. `meta` as ingest_file's overrides (empty values are ignored); `corpus_dirs`:
+    folders where a file of the same name would be replaced or shadowed. Raises IngestError with a
+    message for people (empty file, scanned PDF, unsupported type, no article structure …)."""
+    if isinstance(source, bytes):
+        base = Path(name or "upload").name or "upload"
+        with tempfile.TemporaryDirectory(prefix="kb-upload-") as tmp:
+            path = Path(tmp) / base
+            path.write_bytes(source)
+            try:
+                return _preview(path, meta, max_bytes, corpus_dirs)
+            except IngestError as exc:   # name the upload, not its temporary copy
+                raise IngestError(str(exc).replace(str(path), base)) from None
+    return _preview(Path(source).expanduser(), meta, max_bytes, corpus_dirs)
+
+
+def _preview(src: Path, meta: dict[str, Any] | None, max_bytes: int, corpus_dirs: Any) -> Preview:
+    try:
+        return _preview_unworded(src, meta, max_bytes, corpus_dirs)
+    except IngestError as exc:
+        raise IngestError(form_wording(str(exc))) from None
+
+
+def _preview_unworded(src: Path, meta: dict[str, Any] | None, max_bytes: int, corpus_dirs: Any) -> Preview:
+    extracted = extract_file(src, max_bytes)
+    given = {k: v for k, v in (meta or {}).items() if v is not None and str(v).strip()}
+    fallback = src.stem if looks_like_title(src.stem) else ""
+    built = _build(extracted.text, given, src.name, fallback,
+                   f"语料页上传，转换自 {src.name}（sha256 {extracted.sha256}）")
+    doc = built.doc
+    gaps, duplicates = numbering_problems(doc)
+    preview = Preview(src.name, built.meta, built.markdown, doc.layout, _counts(doc),
+                      _glance(doc.articles[0]), _glance(doc.articles[-1]), gaps, duplicates,
+                      [form_wording(w) for w in extracted.warnings + built.notes])
+    preview.existing = [Path(d) / preview.filename for d in corpus_dirs if (Path(d) / preview.filename).exists()]
+    return preview
+
+
+def save_preview(preview: Preview, dest_dir: str | Path, *, overwrite: bool = False) -> IngestResult:
+    """Write a previewed document into dest_dir (atomically). Raises IngestError when a different
+    file of that name is there and overwrite is False."""
+    out = Path(dest_dir).expanduser() / preview.filename
+    status = _write_atomic(out, preview.markdown, overwrite)
+    return IngestResult(Path(preview.source), out, preview.meta["title"], preview.meta["short_title"],
+                        preview.meta["version"], preview.articles, status, list(preview.warnings), preview.layout)
+
+
+def form_wording(message: str) -> str:
+    """A `kb ingest` message for a form: '--issuer' → '“制定机关”'."""
+    def unset(m: re.Match) -> str:
+        names = "、".join(f"“{FIELD_NAMES.get('--' + k.replace('_', '-'), k)}”" for k in m.group("keys").split("、"))
+        return f"未从正文中识别到{names}，已留空；如知道请在上方填写。"
+    return FLAG_RE.sub(lambda m: f"“{FIELD_NAMES[m.group(0)]}”", UNSET_RE.sub(unset, message))
+
+
+def numbering_problems(doc: Any) -> tuple[list[str], list[str]]:
+    """Gaps and steps back in the numbering (in reading order) and units numbered twice, in words."""
+    heading = (lambda n: article_heading(str(n))) if doc.layout == "articles" else item_heading
+    base = [a for a in doc.articles if a.sub == 0]
+    gaps = []
+    if base and base[0].number > 1:
+        gaps.append(f"从{base[0].heading.rstrip('、')}开始，缺{_numbers(range(1, base[0].number), heading)}")
+    for prev, nxt in itertools.pairwise(base):
+        if nxt.number > prev.number + 1:
+            gaps.append(f"{prev.heading.rstrip('、')}之后是{nxt.heading.rstrip('、')}，"
+                        f"缺{_numbers(range(prev.number + 1, nxt.number), heading)}")
+        elif nxt.number < prev.number:
+            gaps.append(f"编号倒退：{prev.heading.rstrip('、')}之后是{nxt.heading.rstrip('、')}")
+    seen: dict[tuple[int, int], list] = {}
+    for a in doc.articles:
+        seen.setdefault((a.number, a.sub), []).append(a)
+    duplicates = [f"{arts[0].heading.rstrip('、')}出现 {len(arts)} 次" for arts in seen.values() if len(arts) > 1]
+    return gaps, duplicates
+
+
+def _numbers(missing: range, heading) -> str:
+    shown = [heading(n) for n in missing]
+    return "、".join(shown[:5]) + (f" 等 {len(shown)} 个" if len(shown) > 5 else "")
+
+
+def _counts(doc: Any) -> dict[str, int]:
+    kinds: dict[str, set[tuple[str, ...]]] = {"编": set(), "章": set(), "节": set()}
+    for path in doc.headings:
+        m = STRUCT_HEADING_RE.match(path[-1]) if path else None
+        if m and m.group("kind") in kinds:
+            kinds[m.group("kind")].add(path)
+    unit = "条" if doc.layout == "articles" else "项"
+    return {**{k: len(v) for k, v in kinds.items()}, unit: len(doc.articles)}
+
+
+def _glance(art: Any) -> Glance:
+    body = art.body.replace("\n", " ")
+    return Glance(art.heading.rstrip("、"), body[:GLANCE_CHARS] + ("…" if len(body) > GLANCE_CHARS else ""))

@@ -19,8 +19,11 @@ CN_ORDINALS = "一二三四五六七八九十"
 
 
 def source_text(item: QuizItem) -> str:
-    """'《中华人民共和国安全生产法》第二十一条（2021-06-10 版）', with the status if not in force."""
+    """The citation line, as everywhere in the project: '《中华人民共和国安全生产法》第二十一条（2021年修正，现行有效）'
+    (items saved before it existed: '…第二十一条（2021-06-10 版）')."""
     s = item.source
+    if s.line:
+        return s.line
     status = "" if s.status == "in_force" else f"，{STATUS_LABELS.get(s.status, s.status)}"
     return f"{s.citation}（{s.version} 版{status}）"
 

@@ -25,6 +25,7 @@ class QuizSource:
     article_id: str
     citation: str          # 《中华人民共和国安全生产法》第二十一条
     status: str = "in_force"
+    line: str = ""         # the project's citation line: 《…》第二十一条（2021年修正，现行有效）
 
 
 @dataclass

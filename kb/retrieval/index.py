@@ -10,6 +10,9 @@ Layout of KB_HOME:
                    bm25/                   bm25s index over article texts (jieba tokens)
                    penalty_links.jsonl     which penalty article/item sanctions which duty (kb.corpus.penalties)
     cache/embeddings/<model>/shard-*.npz   content-hash → vector, so unchanged text is never re-embedded
+
+With KB_MILVUS_URI set, a build is also published to the shared Milvus store (kb/retrieval/store.py)
+before the local link is swapped, and load_index / load_documents read the store's current build.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from kb.core.errors import CorpusError, IndexCorruptError, IndexMissingError, KBError
+from kb.core.errors import CorpusError, IndexCorruptError, IndexMissingError, KBError, missing_dependency
 from kb.core.schema import Article
 from kb.core.settings import DATA_DIR, Settings
 from kb.corpus import Corpus, PenaltyLink, build_penalty_links, document_from_dict, document_to_dict, load_corpus
@@ -36,8 +39,8 @@ FORMAT_VERSION = 3          # 2: BM25 tokens include time spans (kb.retrieval.to
 MAX_PIECE_CHARS = 450      # e5-small reads 512 tokens; longer articles are split at 款 boundaries
 REBUILD_HINT = "请运行 python -m kb build 重建索引。"
 # Data files that change neither tokenisation nor query handling: editing them needs no rebuild.
-NOT_INDEX_DATA = frozenset({"kiosk_topics.json", "out_of_scope.json", "plain_words.json", "emergencies.json",
-                            "scope_model.json"})
+NOT_INDEX_DATA = frozenset({"kiosk_topics.json", "out_of_scope.json", "plain_words.json", "plain_glossary.json",
+                            "emergencies.json", "scope_model.json"})
 
 
 @dataclass
@@ -167,12 +170,16 @@ class BuildReport:
     seconds: float = 0.0
     path: str = ""
     errors: list[str] = field(default_factory=list)
+    store: str = ""            # the Milvus collection published in this run (KB_MILVUS_URI), if any
 
     def summary(self) -> str:
         if self.up_to_date:
             return f"索引已是最新（{self.documents} 个文档，{self.articles} 条）：无需重建。"
+        published = f"已发布到 Milvus 集合 {self.store}（别名 kb_index 已切换）。" if self.store else ""
+        if not self.nodes and self.store:
+            return f"本地索引已是最新（{self.documents} 个文档，{self.articles} 条）；{published}"
         return (f"索引已建成：{self.documents} 个文档，{self.articles} 条，{self.nodes} 个片段；"
-                f"新嵌入 {self.embedded}，复用 {self.reused}；用时 {self.seconds:.1f} 秒。")
+                f"新嵌入 {self.embedded}，复用 {self.reused}；用时 {self.seconds:.1f} 秒。{published}")
 
 
 def data_fingerprint() -> str:
@@ -222,7 +229,14 @@ def _build(settings: Settings, force: bool, progress: bool, corpus: Corpus | Non
     fingerprint = {"format": FORMAT_VERSION, "model": settings.model, "data": data_fingerprint(),
                    "corpus": corpus_fingerprint(corpus)}
     if not force and _current_fingerprint(settings) == fingerprint:
-        return BuildReport(True, len(corpus.documents), len(corpus.articles), errors=corpus.errors)
+        report = BuildReport(True, len(corpus.documents), len(corpus.articles), errors=corpus.errors)
+        if settings.milvus_uri:      # the store may not have this build yet (new store, failed publish)
+            from .store import collection_name, current_collection, publish_build
+            live = settings.index_dir.resolve()
+            if current_collection(settings) != collection_name(live.name):
+                report.store = publish_build(settings, load_index_dir(live))
+                report.up_to_date = False
+        return report
 
     embedder = load_embedder(settings.model)
     articles = corpus.articles
@@ -235,7 +249,10 @@ def _build(settings: Settings, force: bool, progress: bool, corpus: Corpus | Non
     build_dir = _new_build_dir(settings)
     try:
         _write_build(build_dir, corpus, nodes, vectors, fingerprint, embedder)
-        load_index_dir(build_dir)          # prove it loads before anyone sees it
+        loaded = load_index_dir(build_dir)          # prove it loads before anyone sees it
+        if settings.milvus_uri:     # publish to the shared store first: a failure there changes nothing
+            from .store import publish_build
+            store = publish_build(settings, loaded)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
@@ -243,7 +260,8 @@ def _build(settings: Settings, force: bool, progress: bool, corpus: Corpus | Non
     cache.compact({n.hash for n in nodes})
     _remove_old_builds(settings, keep=build_dir)
     return BuildReport(False, len(corpus.documents), len(articles), len(nodes), len(todo),
-                       len(nodes) - len(todo), time.time() - t0, str(build_dir), corpus.errors)
+                       len(nodes) - len(todo), time.time() - t0, str(build_dir), corpus.errors,
+                       store if settings.milvus_uri else "")
 
 
 def _embed_missing(todo: list[Node], embedder, cache: EmbeddingCache, progress: bool,
@@ -362,7 +380,12 @@ class LoadedIndex:
 
 
 def load_index(settings: Settings | None = None, verify: bool = True) -> LoadedIndex:
+    """The live index: the local build under KB_HOME, or, with KB_MILVUS_URI set, the shared store's
+    current build (kb.retrieval.store: same articles and scores, searched in Milvus)."""
     settings = settings or Settings()
+    if settings.milvus_uri:
+        from .store import load_store_parts
+        return LoadedIndex(**load_store_parts(settings, FORMAT_VERSION))
     link = settings.index_dir
     if not link.exists():
         raise IndexMissingError(f"还没有索引（{link}）。{REBUILD_HINT}")
@@ -373,6 +396,9 @@ def load_documents(settings: Settings) -> Corpus:
     """The documents the live index was built from (documents.jsonl only: no vectors, no BM25), so a
     command that shows or compares articles uses the same articles and ids as search. Raises
     IndexMissingError when there is no index, IndexCorruptError when its documents cannot be read."""
+    if settings.milvus_uri:
+        from .store import load_store_documents
+        return load_store_documents(settings)
     link = settings.index_dir
     if not link.exists():
         raise IndexMissingError(f"还没有索引（{link}）。{REBUILD_HINT}")
@@ -381,6 +407,8 @@ def load_documents(settings: Settings) -> Corpus:
         return Corpus(_read_documents(d), resolve=False)
     except KBError:
         raise
+    except ModuleNotFoundError as exc:      # not a damaged index: the interpreter lacks a package
+        raise missing_dependency(exc) from None
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
         raise IndexCorruptError(f"索引 {d} 无法加载（{type(exc).__name__}: {exc}）。{REBUILD_HINT}") from None
 
@@ -414,6 +442,8 @@ def load_index_dir(d: Path, verify: bool = True) -> LoadedIndex:
             penalty_links = [PenaltyLink.from_dict(json.loads(line)) for line in f if line.strip()]
     except KBError:
         raise
+    except ModuleNotFoundError as exc:      # not a damaged index: the interpreter lacks a package
+        raise missing_dependency(exc) from None
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
         raise IndexCorruptError(f"索引 {d} 无法加载（{type(exc).__name__}: {exc}）。{REBUILD_HINT}") from None
     if dense.size != len(node_article):

@@ -1,6 +1,7 @@
 """BM25 over article texts (bm25s with our own jieba tokens)."""
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,37 @@ class SparseIndex:
         if not ids:
             return np.zeros(n, dtype=np.float32)
         return self._bm25.get_scores_from_ids(ids).astype(np.float32)
+
+    def scores_many(self, token_lists: list[list[str]]) -> list[np.ndarray]:
+        """scores() of several token lists (a store backend answers them in one round trip)."""
+        return [self.scores(t) for t in token_lists]
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """token → term id (the ids of doc_vectors and query_vector)."""
+        return dict(self._vocab)
+
+    def query_vector(self, query_tokens: list[str]) -> dict[int, float]:
+        """The query as a sparse vector: term id → how often the term occurs in the query. Its inner
+        product with doc_vectors()[d] is scores(query_tokens)[d] (bm25s adds a repeated term once per
+        occurrence)."""
+        out: dict[int, float] = {}
+        for t in query_tokens:
+            if t in self._vocab:
+                out[self._vocab[t]] = out.get(self._vocab[t], 0.0) + 1.0
+        return out
+
+    def doc_vectors(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per document (term ids, BM25 weights): bm25s keeps the precomputed weight of every
+        (term, document) pair column by column (CSC); this is the same matrix read row by row."""
+        s = self._bm25.scores
+        indptr = np.asarray(s["indptr"])
+        terms = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        docs = np.asarray(s["indices"])
+        data = np.asarray(s["data"], dtype=np.float32)
+        order = np.argsort(docs, kind="stable")
+        bounds = np.searchsorted(docs[order], np.arange(s["num_docs"] + 1))
+        return [(terms[order[a:b]], data[order[a:b]]) for a, b in pairwise(bounds)]
 
     def known(self, tokens: list[str]) -> list[str]:
         return [t for t in tokens if t in self._vocab]

@@ -6,11 +6,13 @@ from .align import (ADDED, DELETED, KIND_LABELS, KINDS, MERGED, MODIFIED, RENUMB
 from .amendments import AMEND_LABELS, AmendmentLink, amendment_links
 from .changes import (ChangeAnswer, ChangeRow, SAFETY_CRIMES, answer_change_question, cached_alignment,
                       current_counterpart, resolve_versions)
-from .render import alignment_json, parse_kinds, render_html, render_text
+from .render import (LABELS, PairLabel, alignment_json, pair_labels, parse_kinds, plain_note, render_html, render_text,
+                     summary, summary_line)
 
 __all__ = [
     "ADDED", "AMEND_LABELS", "Alignment", "AmendmentLink", "ArticlePair", "ChangeAnswer", "ChangeRow", "DELETED",
-    "KINDS", "KIND_LABELS", "MERGED", "MODIFIED", "PairScore", "RENUMBERED", "SAFETY_CRIMES", "SPLIT", "UNCHANGED",
+    "KINDS", "KIND_LABELS", "LABELS", "MERGED", "MODIFIED", "PairLabel", "PairScore", "RENUMBERED", "SAFETY_CRIMES", "SPLIT", "UNCHANGED",
     "align_versions", "alignment_json", "cached_vectors", "clear_vector_cache", "amendment_links", "answer_change_question", "cached_alignment",
-    "current_counterpart", "parse_kinds", "render_html", "render_text", "resolve_versions", "word_diff",
+    "current_counterpart", "pair_labels", "parse_kinds", "plain_note", "render_html", "render_text", "resolve_versions",
+    "summary", "summary_line", "word_diff",
 ]
