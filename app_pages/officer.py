@@ -3,7 +3,6 @@ Each cited article: its citation line linking to the article's page, the quote o
 one expander, one copy button."""
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,6 @@ from kb.answer import answer as kb_answer
 from kb.answer import english_gloss
 
 HISTORY_KEY = "officer_history"
-LABEL_RE = re.compile(r"第[零一二三四五六七八九十百千]+条(之[一二三四五六七八九十]+)?")
 EXAMPLES = ["安全生产法第九十五条", "生产经营单位主要负责人未履行安全生产管理职责，怎么处罚？",
             "有限空间作业前要检测什么", "发生生产安全事故后多长时间内要上报？"]
 
@@ -112,7 +110,7 @@ def show_citation(ctx: AppContext, c, key: str, en: bool, related: bool = False)
         if terms:
             st.caption("Key terms: " + "; ".join(f"{zh} = {name}" for zh, name in terms))
     spans = quote_spans(c.text, quote)
-    if c.quote and not quotes_everything(c.text, spans):
+    if c.quote and not quotes_everything(c.text, spans, c.heading):
         with st.expander("Full text of the article" if en else "条文全文"):
             text_block(c.text, spans=spans)
     copy_button(f"{c.line}\n{quote}", "Copy citation" if en else "复制引用", "Copied" if en else "已复制")
@@ -128,12 +126,12 @@ def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     return spans
 
 
-def quotes_everything(text: str, spans: list[tuple[int, int]]) -> bool:
-    """True when the quote leaves out nothing but the article's own label (第九十五条) and spacing:
+def quotes_everything(text: str, spans: list[tuple[int, int]], heading: str = "") -> bool:
+    """True when the quote leaves out nothing but the article's own heading (第九十五条) and spacing:
     then a 条文全文 expander would only repeat it."""
-    label = LABEL_RE.match(text)
     left = [True] * len(text)
-    for s, e in [(0, label.end())] * bool(label) + spans:
+    label = [(0, len(heading))] if heading and text.startswith(heading) else []
+    for s, e in label + spans:
         left[s:e] = [False] * (e - s)
     return not any(keep and not ch.isspace() for keep, ch in zip(left, text))
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 from kb.core.errors import QueryError
 from kb.core.settings import Settings
 
-from .common import load_documents_for
+from .common import each_jsonl_row, jsonl_input, load_documents_for
 
 HELP = "assess an incident: grade, who investigates, fines, criminal exposure (事故定性)"
 EXAMPLES = """examples:
@@ -92,24 +90,7 @@ def _correct(facts, args: argparse.Namespace):
 
 def _jsonl(args: argparse.Namespace, settings: Settings) -> int:
     from kb.answer.assessment import assess
-    path = Path(args.jsonl)
-    if str(path) != "-" and not path.is_file():
-        raise QueryError(f"找不到案情文件 {path}")
+    path = jsonl_input(args.jsonl, "找不到案情文件")
     corpus = load_documents_for(args, settings)
-    stream = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
-    failed = 0
-    with stream:
-        for n, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                rid, text = row["id"], row["text"]
-                if not isinstance(text, str) or not text.strip():
-                    raise ValueError("text 为空")
-            except (ValueError, KeyError, TypeError) as exc:
-                failed += 1
-                print(f"{path}:{n}: 跳过格式错误的行（{type(exc).__name__}: {exc}）", file=sys.stderr)
-                continue
-            print(json.dumps({"id": rid, **assess(text, corpus).to_json()}, ensure_ascii=False), flush=True)
-    return 1 if failed else 0
+    return each_jsonl_row(path, "text", lambda rid, text: print(
+        json.dumps({"id": rid, **assess(text, corpus).to_json()}, ensure_ascii=False), flush=True))

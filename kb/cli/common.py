@@ -3,6 +3,12 @@ and the documents a command reads (those of the index when there is one)."""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from kb.core.errors import QueryError
 
 from kb.core.schema import STATUS_LABELS
 from kb.core.settings import Settings
@@ -59,3 +65,34 @@ def format_table(headers: list[str], rows: list[list[str]], right: frozenset[int
         return "  ".join(parts).rstrip()
     rule = "  ".join("-" * w for w in widths)
     return [line(cells[0]), rule] + [line(r) for r in cells[1:]]
+
+
+def jsonl_input(arg: str, missing: str) -> Path:
+    """The path of a batch file (`-` for stdin); QueryError(missing) when there is no such file, checked
+    before anything slow is loaded."""
+    path = Path(arg)
+    if str(path) != "-" and not path.is_file():
+        raise QueryError(f"{missing} {path}")
+    return path
+
+
+def each_jsonl_row(path: Path, field: str, handle: Callable[[object, str], None]) -> int:
+    """Call handle(id, text) for every `{"id", field}` line of a batch file; a malformed line is reported
+    on stderr with its line number and skipped. Exit code: 1 when any line was skipped, else 0."""
+    stream = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
+    failed = 0
+    with stream:
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                rid, text = row["id"], row[field]
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError(f"{field} 为空")
+            except (ValueError, KeyError, TypeError) as exc:
+                failed += 1
+                print(f"{path}:{n}: 跳过格式错误的行（{type(exc).__name__}: {exc}）", file=sys.stderr)
+                continue
+            handle(rid, text)
+    return 1 if failed else 0

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 from kb.core.errors import QueryError
 from kb.core.settings import Settings
 
-from .common import status_label
+from .common import each_jsonl_row, jsonl_input, status_label
 
 SEARCH_HELP = "rank articles for a question"
 SEARCH_EXAMPLES = """examples:
@@ -87,29 +85,14 @@ def batch_hit(h) -> dict:
 
 
 def _search_jsonl(args: argparse.Namespace, settings: Settings) -> int:
-    path = Path(args.jsonl)
-    if str(path) != "-" and not path.is_file():
-        raise QueryError(f"找不到问题文件 {path}")
-    stream = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
+    path = jsonl_input(args.jsonl, "找不到问题文件")
     r = _retriever(args, settings)
-    failed = 0
-    with stream:
-        for n, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                qid, question = row["id"], row["question"]
-                if not isinstance(question, str) or not question.strip():
-                    raise ValueError("question 为空")
-            except (ValueError, KeyError, TypeError) as exc:
-                failed += 1
-                print(f"{path}:{n}: 跳过格式错误的行（{type(exc).__name__}: {exc}）", file=sys.stderr)
-                continue
-            hits = r.search(question, k=args.k, as_of=args.as_of, include_superseded=args.include_superseded,
-                            laws=args.law)
-            print(json.dumps({"id": qid, "hits": [batch_hit(h) for h in hits]}, ensure_ascii=False), flush=True)
-    return 1 if failed else 0
+
+    def search_one(qid, question: str) -> None:
+        hits = r.search(question, k=args.k, as_of=args.as_of, include_superseded=args.include_superseded,
+                        laws=args.law)
+        print(json.dumps({"id": qid, "hits": [batch_hit(h) for h in hits]}, ensure_ascii=False), flush=True)
+    return each_jsonl_row(path, "question", search_one)
 
 
 # ---- ask -----------------------------------------------------------------------------------------

@@ -403,11 +403,19 @@ def load_documents(settings: Settings) -> Corpus:
     if not link.exists():
         raise IndexMissingError(f"还没有索引（{link}）。{REBUILD_HINT}")
     d = link.resolve()
-    try:
+    with _reading(d):
         return Corpus(_read_documents(d), resolve=False)
+
+
+@contextmanager
+def _reading(d: Path):
+    """Reading an index folder: a failure to decode it means a damaged index (rebuild), except a package
+    the interpreter lacks (install it; the index is fine). The library's own errors pass unchanged."""
+    try:
+        yield
     except KBError:
         raise
-    except ModuleNotFoundError as exc:      # not a damaged index: the interpreter lacks a package
+    except ModuleNotFoundError as exc:
         raise missing_dependency(exc) from None
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
         raise IndexCorruptError(f"索引 {d} 无法加载（{type(exc).__name__}: {exc}）。{REBUILD_HINT}") from None
@@ -432,7 +440,7 @@ def load_index_dir(d: Path, verify: bool = True) -> LoadedIndex:
             p = d / name
             if not p.exists() or _sha256(p) != digest:
                 raise IndexCorruptError(f"索引文件 {p} 缺失或已损坏。{REBUILD_HINT}")
-    try:
+    with _reading(d):
         corpus = Corpus(_read_documents(d), resolve=False)
         with open(d / "nodes.jsonl", encoding="utf-8") as f:
             node_article = [json.loads(line)["article_id"] for line in f if line.strip()]
@@ -440,12 +448,6 @@ def load_index_dir(d: Path, verify: bool = True) -> LoadedIndex:
         sparse = SparseIndex.load(d / "bm25")
         with open(d / "penalty_links.jsonl", encoding="utf-8") as f:
             penalty_links = [PenaltyLink.from_dict(json.loads(line)) for line in f if line.strip()]
-    except KBError:
-        raise
-    except ModuleNotFoundError as exc:      # not a damaged index: the interpreter lacks a package
-        raise missing_dependency(exc) from None
-    except Exception as exc:  # noqa: BLE001 - any decoding failure means a damaged index
-        raise IndexCorruptError(f"索引 {d} 无法加载（{type(exc).__name__}: {exc}）。{REBUILD_HINT}") from None
     if dense.size != len(node_article):
         raise IndexCorruptError(f"索引 {d} 的向量数与片段数不一致。{REBUILD_HINT}")
     return LoadedIndex(d, manifest, corpus, node_article, [a.id for a in corpus.articles], dense, sparse, penalty_links)
